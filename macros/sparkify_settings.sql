@@ -1,0 +1,115 @@
+{#
+  Reads every run parameter (dbt var), validates it, and returns a dict of clean values.
+  Anything that is templated into SQL or into an S3/local path goes through here first, so a
+  malformed value fails at compile time with a message naming the var and the value.
+#}
+{% macro sparkify_settings() %}
+  {%- set re = modules.re -%}
+  {%- set s = {} -%}
+
+  {#- data_root: local folder or s3://bucket[/prefix]; no quotes, spaces, ';' or '..' -#}
+  {%- set root_raw = var('data_root') or env_var('SPARKIFY_DATA_ROOT', 'data/sparkify') -%}
+  {%- set root = (root_raw | string | trim).rstrip('/') -%}
+  {%- if not re.match('^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9_.=-]+)*|/?[A-Za-z0-9_.=-]+(/[A-Za-z0-9_.=-]+)*)$', root) or '..' in root.split('/') -%}
+    {{ sparkify_invalid_var('data_root', root_raw, "a local folder or s3://bucket[/prefix] made of letters, digits and _ . = - /") }}
+  {%- endif -%}
+  {%- do s.update({'data_root': root, 'is_s3': root.startswith('s3://')}) -%}
+
+  {#- key prefixes and the day-file pattern -#}
+  {%- for name in ['events_prefix', 'songs_prefix'] -%}
+    {%- set value = (var(name) | string | trim).strip('/') -%}
+    {%- if not re.match('^[A-Za-z0-9_.=-]+(/[A-Za-z0-9_.=-]+)*$', value) or '..' in value.split('/') -%}
+      {{ sparkify_invalid_var(name, var(name), "an S3 key prefix made of letters, digits and _ . = - /") }}
+    {%- endif -%}
+    {%- do s.update({name: value}) -%}
+  {%- endfor -%}
+  {%- set day_key = var('events_day_key') | string | trim -%}
+  {%- if not re.match('^[A-Za-z0-9_.=%/-]+$', day_key) or '%d' not in day_key or '..' in day_key -%}
+    {{ sparkify_invalid_var('events_day_key', day_key, "a strftime pattern with %d made of letters, digits and _ . = - / %") }}
+  {%- endif -%}
+  {%- do s.update({'events_day_key': day_key}) -%}
+
+  {#- JSON mapping options -#}
+  {%- for name in ['events_json_option', 'songs_json_option'] -%}
+    {%- set value = var(name) | string | trim -%}
+    {%- if value | lower in ['auto', 'auto ignorecase'] -%}
+      {%- do s.update({name: {'mode': value | lower, 'uri': none}}) -%}
+    {%- elif re.match('^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])?/?[A-Za-z0-9_.=-]+(/[A-Za-z0-9_.=-]+)*\.json$', value) and '..' not in value.split('/') -%}
+      {%- set uri = value if (value.startswith('s3://') or value.startswith('/')) else root ~ '/' ~ value -%}
+      {%- do s.update({name: {'mode': 'jsonpaths', 'uri': uri}}) -%}
+    {%- else -%}
+      {{ sparkify_invalid_var(name, value, "'auto', 'auto ignorecase', or the path/s3:// URI of a JSONPaths .json file") }}
+    {%- endif -%}
+  {%- endfor -%}
+
+  {#- Redshift COPY credentials: region and IAM role (never access keys) -#}
+  {%- set region = (var('s3_region') or env_var('SPARKIFY_S3_REGION', 'us-west-2')) | string | trim -%}
+  {%- if not re.match('^[a-z]{2}(-[a-z]+)+-[0-9]$', region) -%}
+    {{ sparkify_invalid_var('s3_region', region, "an AWS region such as us-west-2") }}
+  {%- endif -%}
+  {%- set iam_role = (var('iam_role') or env_var('SPARKIFY_IAM_ROLE', '')) | string | trim -%}
+  {%- if iam_role and not re.match('^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$', iam_role) -%}
+    {{ sparkify_invalid_var('iam_role', iam_role, "an IAM role ARN such as arn:aws:iam::123456789012:role/sparkify-copy") }}
+  {%- endif -%}
+  {%- do s.update({'s3_region': region, 'iam_role': iam_role}) -%}
+
+  {%- set landing_schema = (var('landing_schema') or env_var('SPARKIFY_LANDING_SCHEMA', '')) | string | trim -%}
+  {%- if landing_schema and not re.match('^[A-Za-z_][A-Za-z0-9_]{0,126}$', landing_schema) -%}
+    {{ sparkify_invalid_var('landing_schema', landing_schema, "a plain schema name (letters, digits, _)") }}
+  {%- endif -%}
+  {%- do s.update({'landing_schema': landing_schema}) -%}
+
+  {#- Window mode: both bounds or neither -#}
+  {%- set start_raw = var('data_interval_start') | string | trim if var('data_interval_start') is not none else '' -%}
+  {%- set end_raw = var('data_interval_end') | string | trim if var('data_interval_end') is not none else '' -%}
+  {%- if start_raw in ['', 'None'] and end_raw in ['', 'None'] -%}
+    {%- do s.update({'window': none}) -%}
+  {%- elif start_raw in ['', 'None'] or end_raw in ['', 'None'] -%}
+    {%- set missing = 'data_interval_start' if start_raw in ['', 'None'] else 'data_interval_end' -%}
+    {{ sparkify_invalid_var(missing, '', "both data_interval_start and data_interval_end, or neither") }}
+  {%- else -%}
+    {%- set start = sparkify_parse_timestamp('data_interval_start', start_raw) -%}
+    {%- set end = sparkify_parse_timestamp('data_interval_end', end_raw) -%}
+    {%- if end <= start -%}
+      {{ sparkify_invalid_var('data_interval_end', end_raw, "a timestamp after data_interval_start=" ~ start_raw) }}
+    {%- endif -%}
+    {%- set dt = modules.datetime -%}
+    {%- set epoch = dt.datetime(1970, 1, 1) -%}
+    {%- set last_day = (end - dt.timedelta(microseconds=1)).date() -%}
+    {%- set days = [] -%}
+    {%- for i in range((last_day - start.date()).days + 1) -%}
+      {%- do days.append(start.date() + dt.timedelta(days=i)) -%}
+    {%- endfor -%}
+    {%- do s.update({'window': {
+          'start': start, 'end': end,
+          'start_sql': start.strftime('%Y-%m-%d %H:%M:%S.%f'),
+          'end_sql': end.strftime('%Y-%m-%d %H:%M:%S.%f'),
+          'days': days,
+          'days_start_ms': ((dt.datetime.combine(days[0], dt.time()) - epoch).total_seconds() * 1000) | int,
+          'days_end_ms': ((dt.datetime.combine(days[-1], dt.time()) + dt.timedelta(days=1) - epoch).total_seconds() * 1000) | int,
+        }}) -%}
+  {%- endif -%}
+
+  {%- set reload = var('reload_songs') -%}
+  {%- if reload in [true, false] -%}
+    {%- do s.update({'reload_songs': reload}) -%}
+  {%- elif reload | string | lower in ['true', 'false'] -%}
+    {%- do s.update({'reload_songs': reload | string | lower == 'true'}) -%}
+  {%- else -%}
+    {{ sparkify_invalid_var('reload_songs', reload, "true or false") }}
+  {%- endif -%}
+
+  {%- set tolerance = var('song_match_tolerance_seconds') | string | trim -%}
+  {%- if not re.match('^[0-9]{1,2}(\.[0-9]{1,6})?$', tolerance) -%}
+    {{ sparkify_invalid_var('song_match_tolerance_seconds', tolerance, "a number of seconds from 0 to 99.999999") }}
+  {%- endif -%}
+  {%- do s.update({'song_match_tolerance_seconds': tolerance}) -%}
+
+  {%- set mode = var('dimension_load_mode') | string | trim -%}
+  {%- if mode not in ['truncate_insert', 'merge'] -%}
+    {{ sparkify_invalid_var('dimension_load_mode', mode, "truncate_insert or merge") }}
+  {%- endif -%}
+  {%- do s.update({'dimension_load_mode': mode}) -%}
+
+  {{ return(s) }}
+{% endmacro %}

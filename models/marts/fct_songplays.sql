@@ -1,0 +1,97 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='songplay_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        dist='start_time',
+        sort='start_time'
+    )
+}}
+
+{%- set window = sparkify_settings().window %}
+
+with
+
+events as (
+
+    select * from {{ ref('stg_sparkify__events') }}
+
+),
+
+app_pages as (
+
+    select * from {{ ref('app_pages') }}
+
+),
+
+songs as (
+
+    select * from {{ ref('stg_sparkify__songs') }}
+
+),
+
+song_plays as (
+
+    select events.*
+    from events
+    inner join app_pages
+        on events.page = app_pages.page
+    where
+        app_pages.is_song_play
+        {%- if window is not none %}
+        and events.event_at >= cast('{{ window.start_sql }}' as timestamp)
+        and events.event_at < cast('{{ window.end_sql }}' as timestamp)
+        {%- endif %}
+
+),
+
+song_matches as (
+
+    select
+        song_plays.event_id,
+        songs.song_id,
+        songs.artist_id,
+        row_number() over (
+            partition by song_plays.event_id
+            order by abs(songs.duration - song_plays.song_length), songs.song_id
+        ) as match_rank
+    from song_plays
+    inner join songs
+        on
+            song_plays.song_title = songs.title
+            and song_plays.artist_name = songs.artist_name
+            and abs(songs.duration - song_plays.song_length) <= {{ sparkify_settings().song_match_tolerance_seconds }}
+
+),
+
+best_matches as (
+
+    select
+        event_id,
+        song_id,
+        artist_id
+    from song_matches
+    where match_rank = 1
+
+),
+
+songplays as (
+
+    select
+        song_plays.event_id as songplay_id,
+        song_plays.event_at as start_time,
+        song_plays.user_id,
+        song_plays.level,
+        best_matches.song_id,
+        best_matches.artist_id,
+        song_plays.session_id,
+        song_plays.location,
+        song_plays.user_agent
+    from song_plays
+    left join best_matches
+        on song_plays.event_id = best_matches.event_id
+
+)
+
+select * from songplays
