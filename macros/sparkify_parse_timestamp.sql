@@ -21,7 +21,7 @@
   {%- endif -%}
   {%- set parsed = dt.datetime.fromisoformat(value.replace('Z', '+00:00')) -%}
   {%- if parsed.tzinfo is not none -%}
-    {%- set parsed = parsed.astimezone(dt.timezone.utc).replace(tzinfo=none) -%}
+    {%- set parsed = parsed.astimezone(modules.pytz.utc).replace(tzinfo=none) -%}
   {%- endif -%}
   {{ return(parsed) }}
 {% endmacro %}
