@@ -6,14 +6,14 @@
 {% macro redshift__copy_json(plan) -%}
   {%- set s = plan.settings -%}
   {%- if not s.is_s3 -%}
-    {{ exceptions.raise_compiler_error("Invalid var data_root=" ~ (s.data_root | tojson) ~ ": the redshift target loads with COPY from S3, so it must be an s3:// URI.") }}
+    {{ sparkify_invalid_var('data_root', s.data_root, "an s3:// URI: the redshift target loads with COPY from S3") }}
   {%- endif -%}
   {%- if not s.iam_role -%}
-    {{ exceptions.raise_compiler_error("Invalid var iam_role=\"\": COPY on redshift needs the ARN of an IAM role that can read " ~ s.data_root ~ " (var iam_role or env SPARKIFY_IAM_ROLE).") }}
+    {{ sparkify_invalid_var('iam_role', '', "the ARN of an IAM role that can read " ~ s.data_root ~ " (var iam_role or env SPARKIFY_IAM_ROLE): COPY on redshift needs one") }}
   {%- endif -%}
   {%- set option = plan.json_option -%}
   {%- if option.mode == 'jsonpaths' and not option.uri.startswith('s3://') -%}
-    {{ exceptions.raise_compiler_error("Invalid var " ~ plan.landing.meta.json_option_var ~ "=" ~ (option.uri | tojson) ~ ": Redshift reads a JSONPaths file from S3 only.") }}
+    {{ sparkify_invalid_var(plan.landing.meta.json_option_var, option.uri, "an s3:// URI: Redshift reads a JSONPaths file from S3 only") }}
   {%- endif -%}
   {%- set temp = plan.temp_name -%}
 begin;

@@ -1,0 +1,111 @@
+"""The Redshift COPY the pre-hook renders: the promised clauses, valid Redshift syntax (sqlfluff)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import base_env, run_dbt
+
+ROLE = "arn:aws:iam::123456789012:role/sparkify-copy"
+SQLFLUFF = Path(sys.executable).with_name("sqlfluff")
+
+
+def render_copy(tmp_path: Path, table: str, vars: dict | None = None, **env: str):
+    """Renders copy_json(table) on the redshift target without connecting to a cluster."""
+    import json
+
+    args = ["compile", "--quiet", "--no-populate-cache", "--target", "redshift"]
+    args += ["--inline", f"{{{{ copy_json('{table}') }}}}"]
+    args += ["--vars", json.dumps({"data_root": "s3://udacity-dend", **(vars or {})})]
+    return run_dbt(args, tmp_path, base_env(**{"SPARKIFY_IAM_ROLE": ROLE, **env}))
+
+
+def assert_parses_as_redshift(sql: str, tmp_path: Path) -> None:
+    path = tmp_path / "copy.sql"
+    path.write_text(sql)
+    done = subprocess.run(
+        [str(SQLFLUFF), "parse", "--dialect", "redshift", str(path)], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "unparsable" not in done.stdout.lower()
+
+
+def test_events_copy_full_mode(tmp_path):
+    result = render_copy(tmp_path, "staging_events")
+    assert result.returncode == 0, result.output
+    sql = result.output
+    statements = [s.strip().split()[0].lower() for s in sql.split(";") if s.strip()]
+    assert statements == ["begin", "create", "copy", "delete", "insert", "drop", "commit"]
+    assert "from 's3://udacity-dend/log_data/'" in sql
+    assert f"iam_role '{ROLE}'" in sql
+    assert "region 'us-west-2'" in sql
+    assert "format as json 's3://udacity-dend/log_json_path.json'" in sql
+    for option in ("truncatecolumns", "blanksasnull", "emptyasnull", "compupdate off", "statupdate off"):
+        assert re.search(rf"^{option};?$", sql, re.MULTILINE), option
+    # Positional JSONPaths mapping: the COPY column list is the source's declared order.
+    assert "(artist, auth, first_name, gender, item_in_session, last_name, length, level," in sql
+    assert "truncate " not in sql.lower()
+    assert not re.search(r"access_key|secret|credentials|token", sql, re.IGNORECASE)
+    assert_parses_as_redshift(sql, tmp_path)
+
+
+def test_songs_copy_uses_auto(tmp_path):
+    result = render_copy(tmp_path, "staging_songs")
+    assert result.returncode == 0, result.output
+    sql = result.output
+    assert "from 's3://udacity-dend/song_data/'" in sql
+    assert "format as json 'auto'" in sql
+    # The catalogue is replaced whole: an unconditional delete inside the transaction.
+    assert re.search(r"delete from \S+staging_songs\"?;", sql)
+    assert_parses_as_redshift(sql, tmp_path)
+
+
+def test_events_copy_window_mode_loads_each_day_once(tmp_path):
+    window = {"data_interval_start": "2018-11-15T23:00:00+00:00", "data_interval_end": "2018-11-16T01:00:00+00:00"}
+    result = render_copy(tmp_path, "staging_events", vars={**window, "events_json_option": "auto ignorecase"})
+    assert result.returncode == 0, result.output
+    sql = result.output
+    assert sql.count("copy sparkify_load__staging_events") == 2
+    assert "from 's3://udacity-dend/log_data/2018/11/2018-11-15-events.json'" in sql
+    assert "from 's3://udacity-dend/log_data/2018/11/2018-11-16-events.json'" in sql
+    assert "format as json 'auto ignorecase'" in sql
+    # Exactly the two UTC days are replaced: [2018-11-15, 2018-11-17) in epoch ms.
+    assert "where ts >= 1542240000000 and ts < 1542412800000" in sql
+    assert_parses_as_redshift(sql, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("vars", "env", "message"),
+    [
+        ({"data_root": "data/sparkify"}, {}, 'Invalid var data_root="data/sparkify": expected an s3:// URI'),
+        ({}, {"SPARKIFY_IAM_ROLE": ""}, 'Invalid var iam_role="": expected the ARN of an IAM role'),
+        (
+            {"events_json_option": "/tmp/paths.json"},
+            {},
+            'Invalid var events_json_option="/tmp/paths.json": expected an s3:// URI: Redshift reads a JSONPaths',
+        ),
+    ],
+)
+def test_redshift_copy_refuses_what_redshift_cannot_do(tmp_path, vars, env, message):
+    result = render_copy(tmp_path, "staging_events", vars=vars, **env)
+    assert result.returncode != 0
+    assert message in result.output
+
+
+def test_models_render_redshift_sql(tmp_path):
+    """Staging and dimension models compile on the redshift target and parse as Redshift SQL."""
+    args = ["compile", "--quiet", "--no-populate-cache", "--target", "redshift"]
+    args += ["--indirect-selection", "empty"]
+    args += ["--select", "stg_sparkify__events", "stg_sparkify__songs", "dim_users", "dim_artists"]
+    result = run_dbt(args, tmp_path, base_env(SPARKIFY_IAM_ROLE=ROLE))
+    assert result.returncode == 0, result.output[-3000:]
+    compiled = sorted((tmp_path / "target" / "compiled").rglob("*.sql"))
+    assert len(compiled) == 4
+    events_sql = next(p for p in compiled if p.name == "stg_sparkify__events.sql").read_text()
+    assert "timestamp 'epoch' + (ts / 1000) * interval '1 second'" in events_sql
+    for path in compiled:
+        assert_parses_as_redshift(path.read_text(), tmp_path)

@@ -1,0 +1,89 @@
+"""data_root as s3://: DuckDB reads the bucket through dbt-duckdb's fsspec filesystem (moto_server here)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from conftest import SAMPLE_ROOT, Warehouse
+
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-west-2"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint(tmp_path_factory) -> Iterator[str]:
+    port = free_port()
+    log = (tmp_path_factory.mktemp("moto") / "moto.log").open("w")
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("moto_server did not start") from None
+                time.sleep(0.2)
+        yield endpoint
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def sample_bucket(s3_endpoint: str) -> str:
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=s3_endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name="us-west-2",
+    )
+    s3.create_bucket(Bucket="sparkify-sample", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    for path in SAMPLE_ROOT.rglob("*.json"):
+        s3.upload_file(str(path), "sparkify-sample", path.relative_to(SAMPLE_ROOT).as_posix())
+    return "s3://sparkify-sample"
+
+
+def test_build_from_s3_equals_build_from_local_folder(
+    full_build: Warehouse, new_warehouse, s3_endpoint, sample_bucket
+):
+    warehouse: Warehouse = new_warehouse()
+    result = warehouse.build(vars={"data_root": sample_bucket}, SPARKIFY_S3_ENDPOINT_URL=s3_endpoint, **CREDENTIALS)
+    assert f"from {sample_bucket}" in result.output
+    assert warehouse.snapshot() == full_build.snapshot()
+
+
+def test_missing_s3_day_fails_with_redshifts_message(new_warehouse, s3_endpoint, sample_bucket):
+    warehouse: Warehouse = new_warehouse()
+    result = warehouse.dbt(
+        "build",
+        vars={
+            "data_root": sample_bucket,
+            "data_interval_start": "2018-12-01T00:00:00Z",
+            "data_interval_end": "2018-12-01T01:00:00Z",
+        },
+        SPARKIFY_S3_ENDPOINT_URL=s3_endpoint,
+        **CREDENTIALS,
+    )
+    assert result.returncode != 0
+    assert "The specified S3 prefix 'log_data/2018/12/2018-12-01-events.json' does not exist" in result.output

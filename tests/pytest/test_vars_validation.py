@@ -1,0 +1,53 @@
+"""Malformed vars fail at compile time with a message naming the var and the value."""
+
+from __future__ import annotations
+
+import pytest
+
+CASES = [
+    ({"data_interval_start": "yesterday", "data_interval_end": "2018-11-15T15:00:00Z"}, "data_interval_start", "yesterday"),
+    ({"data_interval_start": "2018-11-15T15:00:00Z", "data_interval_end": "2018-11-15T14:00:00Z"}, "data_interval_end", "2018-11-15T14:00:00Z"),
+    ({"data_interval_start": "2018-11-15T14:00:00Z", "data_interval_end": "2018-11-15T14:00:00Z"}, "data_interval_end", "2018-11-15T14:00:00Z"),
+    ({"data_interval_start": "2018-02-30T00:00:00Z", "data_interval_end": "2018-03-01T00:00:00Z"}, "data_interval_start", "2018-02-30T00:00:00Z"),
+    ({"data_interval_start": "2018-11-15T14:00:00Z"}, "data_interval_end", ""),
+    ({"data_interval_start": "2018-11-15'; drop table staging_events; --", "data_interval_end": "2018-11-16"}, "data_interval_start", "2018-11-15'; drop table staging_events; --"),
+    ({"data_root": "data/sparkify'; drop table x; --"}, "data_root", "data/sparkify'; drop table x; --"),
+    ({"data_root": "data/../../etc"}, "data_root", "data/../../etc"),
+    ({"data_root": "s3://Bad_Bucket!"}, "data_root", "s3://Bad_Bucket!"),
+    ({"events_prefix": "log_data/*"}, "events_prefix", "log_data/*"),
+    ({"events_json_option": "auto'"}, "events_json_option", "auto'"),
+    ({"iam_role": "AKIAIOSFODNN7EXAMPLE"}, "iam_role", "AKIAIOSFODNN7EXAMPLE"),
+    ({"s3_region": "us-west-2' --"}, "s3_region", "us-west-2' --"),
+    ({"landing_schema": "raw; drop"}, "landing_schema", "raw; drop"),
+    ({"reload_songs": "maybe"}, "reload_songs", "maybe"),
+    ({"song_match_tolerance_seconds": "1 or 1=1"}, "song_match_tolerance_seconds", "1 or 1=1"),
+    ({"dimension_load_mode": "upsert"}, "dimension_load_mode", "upsert"),
+]
+
+
+@pytest.mark.parametrize(("vars", "name", "value"), CASES, ids=[f"{c[1]}={c[2]!r}" for c in CASES])
+def test_invalid_var_fails_compile_naming_var_and_value(new_warehouse, vars, name, value):
+    import json
+
+    warehouse = new_warehouse()
+    result = warehouse.dbt("compile", "--select", "fct_songplays", vars=vars)
+    assert result.returncode != 0
+    assert f"Invalid var {name}={json.dumps(value)}" in result.output, result.output[-2000:]
+    assert not warehouse.path.exists() or warehouse.query(
+        "select count(*) from information_schema.tables where table_name = 'fct_songplays'"
+    ) == [(0,)]
+
+
+def test_valid_window_vars_compile_to_the_window(new_warehouse):
+    warehouse = new_warehouse()
+    result = warehouse.dbt(
+        "compile",
+        "--select",
+        "fct_songplays",
+        vars={"data_interval_start": "2018-11-15 16:00:00+02:00", "data_interval_end": "2018-11-15T15:00:00Z"},
+    )
+    assert result.returncode == 0, result.output[-2000:]
+    compiled = next((warehouse.workdir / "target" / "compiled").rglob("fct_songplays.sql")).read_text()
+    # +02:00 is converted to UTC.
+    assert "event_at >= cast('2018-11-15 14:00:00.000000' as timestamp)" in compiled
+    assert "event_at < cast('2018-11-15 15:00:00.000000' as timestamp)" in compiled

@@ -1,0 +1,69 @@
+"""Window mode (Airflow's data interval): exact, idempotent, and consistent with a full build."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from conftest import SAMPLE_ROOT, Warehouse
+from reference import build_star, read_events, read_songs
+
+HOUR = {"data_interval_start": "2018-11-15T14:00:00+00:00", "data_interval_end": "2018-11-15T15:00:00+00:00"}
+WINDOW = (datetime(2018, 11, 15, 14), datetime(2018, 11, 15, 15))
+
+
+def test_window_after_full_build_leaves_every_table_unchanged(full_build: Warehouse, tmp_path):
+    warehouse = full_build.copy_to(tmp_path / "window_after_full")
+    before = warehouse.snapshot()
+    result = warehouse.build(vars=HOUR)
+    assert "loading log_data/2018/11/2018-11-15-events.json" in result.output
+    assert "catalogue already loaded: not rescanned" in result.output
+    assert warehouse.snapshot() == before
+
+
+def test_window_on_empty_warehouse_loads_exactly_its_day_and_hour(new_warehouse):
+    warehouse: Warehouse = new_warehouse()
+    warehouse.build(vars=HOUR)
+
+    day_events = read_events(SAMPLE_ROOT, days=["2018-11-15"])
+    songs = read_songs(SAMPLE_ROOT)
+    star = build_star(day_events, songs, window=WINDOW)
+    assert warehouse.query("select count(*) from staging_events")[0][0] == len(day_events)
+    # The songs table was empty, so the window run loaded the catalogue.
+    assert warehouse.query("select count(*) from staging_songs")[0][0] == len(songs)
+    plays = warehouse.query("select songplay_id, start_time from fct_songplays")
+    assert len(plays) == len(star.songplays) > 0
+    assert {row[0]: row[1] for row in plays} == {k: v[0] for k, v in star.songplays.items()}
+
+
+def test_same_window_twice_equals_once(new_warehouse):
+    warehouse: Warehouse = new_warehouse()
+    warehouse.build(vars=HOUR)
+    once = warehouse.snapshot()
+    warehouse.build(vars=HOUR)
+    assert warehouse.snapshot() == once
+
+
+def test_hours_of_a_day_accumulate_into_the_fact(new_warehouse):
+    warehouse: Warehouse = new_warehouse()
+    for hour in (14, 15):
+        warehouse.build(
+            vars={
+                "data_interval_start": f"2018-11-15T{hour:02d}:00:00Z",
+                "data_interval_end": f"2018-11-15T{hour + 1:02d}:00:00Z",
+            }
+        )
+    star = build_star(
+        read_events(SAMPLE_ROOT, days=["2018-11-15"]),
+        read_songs(SAMPLE_ROOT),
+        window=(datetime(2018, 11, 15, 14), datetime(2018, 11, 15, 16)),
+    )
+    assert sorted(r[0] for r in warehouse.query("select songplay_id from fct_songplays")) == sorted(
+        star.songplays
+    )
+
+
+def test_reload_songs_var_rescans_the_catalogue(full_build: Warehouse, tmp_path):
+    warehouse = full_build.copy_to(tmp_path / "reload")
+    result = warehouse.build(vars={**HOUR, "reload_songs": True})
+    assert "loading song_data/" in result.output
+    assert warehouse.query("select count(*) from staging_songs")[0][0] == len(read_songs(SAMPLE_ROOT))
