@@ -8,7 +8,7 @@ export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_PROFILES_DIR := $(CURDIR)
 
-.PHONY: build test lint docs clean venv
+.PHONY: build test lint show-copy clean venv
 
 venv: $(BIN)/.installed
 
@@ -22,13 +22,23 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 build: venv
 	$(BIN)/dbt build
 
+# sqlfluff's dbt templater compiles the models against a throwaway DuckDB file.
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/sqlfluff lint models macros tests analyses
+	mkdir -p target && SPARKIFY_DUCKDB_PATH=target/lint.duckdb $(BIN)/sqlfluff lint models
 
 test: venv lint
 	$(BIN)/python -m pytest
+
+# Print the Redshift SQL of both COPY pre-hooks without connecting anywhere.
+# Override with e.g. make show-copy S3_ROOT=s3://my-bucket IAM_ROLE=arn:aws:iam::…:role/…
+S3_ROOT ?= s3://udacity-dend
+IAM_ROLE ?= arn:aws:iam::123456789012:role/sparkify-redshift-copy
+show-copy: venv
+	@for table in staging_events staging_songs; do \
+	  SPARKIFY_DATA_ROOT=$(S3_ROOT) SPARKIFY_IAM_ROLE=$(IAM_ROLE) $(BIN)/dbt compile --quiet \
+	    --no-populate-cache --target redshift --inline "{{ copy_json('$$table') }}" || exit 1; done
 
 clean:
 	rm -rf target logs sparkify.duckdb

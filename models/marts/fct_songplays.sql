@@ -2,8 +2,6 @@
     config(
         materialized='incremental',
         unique_key='songplay_id',
-        incremental_strategy='delete+insert',
-        on_schema_change='fail',
         dist='start_time',
         sort='start_time'
     )
@@ -39,10 +37,10 @@ song_plays as (
         on events.page = app_pages.page
     where
         app_pages.is_song_play
-        {%- if window is not none %}
+    {%- if window is not none %}
         and events.event_at >= cast('{{ window.start_sql }}' as timestamp)
         and events.event_at < cast('{{ window.end_sql }}' as timestamp)
-        {%- endif %}
+    {%- endif %}
 
 ),
 

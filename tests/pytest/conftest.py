@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -83,8 +84,6 @@ class Warehouse:
     def dbt(self, *args: str, vars: dict | None = None, **env: str) -> DbtResult:
         command = list(args)
         if vars:
-            import json
-
             command += ["--vars", json.dumps(vars)]
         return run_dbt(command, self.workdir, base_env(SPARKIFY_DUCKDB_PATH=str(self.path), **env))
 

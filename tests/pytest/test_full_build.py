@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import SAMPLE_ROOT, Warehouse
 from reference import build_star, read_events, read_songs
@@ -20,7 +22,9 @@ def test_landing_tables_hold_every_raw_record(full_build: Warehouse, expected):
     # The feed's "" userId is loaded as null (BLANKSASNULL semantics), never as a string.
     blank_user_ids = sum(1 for e in events if e["userId"] == "")
     assert blank_user_ids > 0
-    assert full_build.query("select count(*) from staging_events where user_id is null")[0][0] == blank_user_ids
+    assert (
+        full_build.query("select count(*) from staging_events where user_id is null")[0][0] == blank_user_ids
+    )
 
 
 def test_songplays_equal_reference(full_build: Warehouse, expected):
@@ -57,8 +61,6 @@ def test_dimensions_equal_reference(full_build: Warehouse, expected, table, sql,
 
 def test_every_quality_check_ran_and_passed(full_build: Warehouse):
     results = full_build.workdir / "target" / "run_results.json"
-    import json
-
     statuses = [r["status"] for r in json.loads(results.read_text())["results"]]
     tests = [r for r in json.loads(results.read_text())["results"] if r["unique_id"].startswith("test.")]
     assert len(tests) >= 40
@@ -76,3 +78,15 @@ def test_rerunning_the_full_build_changes_nothing(full_build: Warehouse, tmp_pat
     before = again.snapshot()
     again.build()
     assert again.snapshot() == before
+
+
+def test_merge_mode_dimensions_equal_truncate_insert_mode(full_build: Warehouse, new_warehouse):
+    """The original design's insert-mode switch: dimensions upserted by key give the same tables."""
+    warehouse: Warehouse = new_warehouse()
+    warehouse.build(vars={"dimension_load_mode": "merge"})
+    warehouse.build(vars={"dimension_load_mode": "merge"})  # second run merges into existing tables
+    assert warehouse.snapshot() == full_build.snapshot()
+    result = warehouse.dbt("ls", "--resource-type", "model", "--output", "json", "--output-keys", "name config")
+    configs = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+    materialized = {c["name"]: c["config"]["materialized"] for c in configs}
+    assert materialized["dim_users"] == "table"  # ls without the var: the default mode

@@ -13,7 +13,11 @@ import boto3
 import pytest
 from conftest import SAMPLE_ROOT, Warehouse
 
-CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-west-2"}
+CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-west-2",
+}
 
 
 def free_port() -> int:
@@ -68,7 +72,9 @@ def test_build_from_s3_equals_build_from_local_folder(
     full_build: Warehouse, new_warehouse, s3_endpoint, sample_bucket
 ):
     warehouse: Warehouse = new_warehouse()
-    result = warehouse.build(vars={"data_root": sample_bucket}, SPARKIFY_S3_ENDPOINT_URL=s3_endpoint, **CREDENTIALS)
+    result = warehouse.build(
+        vars={"data_root": sample_bucket}, SPARKIFY_S3_ENDPOINT_URL=s3_endpoint, **CREDENTIALS
+    )
     assert f"from {sample_bucket}" in result.output
     assert warehouse.snapshot() == full_build.snapshot()
 

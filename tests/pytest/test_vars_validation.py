@@ -2,15 +2,40 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 CASES = [
-    ({"data_interval_start": "yesterday", "data_interval_end": "2018-11-15T15:00:00Z"}, "data_interval_start", "yesterday"),
-    ({"data_interval_start": "2018-11-15T15:00:00Z", "data_interval_end": "2018-11-15T14:00:00Z"}, "data_interval_end", "2018-11-15T14:00:00Z"),
-    ({"data_interval_start": "2018-11-15T14:00:00Z", "data_interval_end": "2018-11-15T14:00:00Z"}, "data_interval_end", "2018-11-15T14:00:00Z"),
-    ({"data_interval_start": "2018-02-30T00:00:00Z", "data_interval_end": "2018-03-01T00:00:00Z"}, "data_interval_start", "2018-02-30T00:00:00Z"),
+    (
+        {"data_interval_start": "yesterday", "data_interval_end": "2018-11-15T15:00:00Z"},
+        "data_interval_start",
+        "yesterday",
+    ),
+    (
+        {"data_interval_start": "2018-11-15T15:00:00Z", "data_interval_end": "2018-11-15T14:00:00Z"},
+        "data_interval_end",
+        "2018-11-15T14:00:00Z",
+    ),
+    (
+        {"data_interval_start": "2018-11-15T14:00:00Z", "data_interval_end": "2018-11-15T14:00:00Z"},
+        "data_interval_end",
+        "2018-11-15T14:00:00Z",
+    ),
+    (
+        {"data_interval_start": "2018-02-30T00:00:00Z", "data_interval_end": "2018-03-01T00:00:00Z"},
+        "data_interval_start",
+        "2018-02-30T00:00:00Z",
+    ),
     ({"data_interval_start": "2018-11-15T14:00:00Z"}, "data_interval_end", ""),
-    ({"data_interval_start": "2018-11-15'; drop table staging_events; --", "data_interval_end": "2018-11-16"}, "data_interval_start", "2018-11-15'; drop table staging_events; --"),
+    (
+        {
+            "data_interval_start": "2018-11-15'; drop table staging_events; --",
+            "data_interval_end": "2018-11-16",
+        },
+        "data_interval_start",
+        "2018-11-15'; drop table staging_events; --",
+    ),
     ({"data_root": "data/sparkify'; drop table x; --"}, "data_root", "data/sparkify'; drop table x; --"),
     ({"data_root": "data/../../etc"}, "data_root", "data/../../etc"),
     ({"data_root": "s3://Bad_Bucket!"}, "data_root", "s3://Bad_Bucket!"),
@@ -27,8 +52,6 @@ CASES = [
 
 @pytest.mark.parametrize(("vars", "name", "value"), CASES, ids=[f"{c[1]}={c[2]!r}" for c in CASES])
 def test_invalid_var_fails_compile_naming_var_and_value(new_warehouse, vars, name, value):
-    import json
-
     warehouse = new_warehouse()
     result = warehouse.dbt("compile", "--select", "fct_songplays", vars=vars)
     assert result.returncode != 0
@@ -44,7 +67,10 @@ def test_valid_window_vars_compile_to_the_window(new_warehouse):
         "compile",
         "--select",
         "fct_songplays",
-        vars={"data_interval_start": "2018-11-15 16:00:00+02:00", "data_interval_end": "2018-11-15T15:00:00Z"},
+        vars={
+            "data_interval_start": "2018-11-15 16:00:00+02:00",
+            "data_interval_end": "2018-11-15T15:00:00Z",
+        },
     )
     assert result.returncode == 0, result.output[-2000:]
     compiled = next((warehouse.workdir / "target" / "compiled").rglob("fct_songplays.sql")).read_text()

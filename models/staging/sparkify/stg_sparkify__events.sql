@@ -11,11 +11,17 @@ source as (
 typed as (
 
     select
+        session_id,
+        item_in_session,
+        page,
+        auth,
+        method,
+        status,
+        length as song_length,
+        _loaded_at as loaded_at,
         {{ dbt.hash(dbt.concat([
             "cast(session_id as " ~ dbt.type_string() ~ ")", "'-'",
             "cast(item_in_session as " ~ dbt.type_string() ~ ")"])) }} as event_id,
-        session_id,
-        item_in_session,
         {{ epoch_ms_to_timestamp('ts') }} as event_at,
         cast({{ sparkify_blank_as_null('user_id') }} as integer) as user_id,
         {{ sparkify_blank_as_null('first_name') }} as first_name,
@@ -25,14 +31,8 @@ typed as (
         {{ sparkify_blank_as_null('location') }} as location,
         {{ sparkify_blank_as_null('user_agent') }} as user_agent,
         {{ epoch_ms_to_timestamp('cast(registration as bigint)') }} as registered_at,
-        page,
-        auth,
-        method,
-        status,
         {{ sparkify_blank_as_null('artist') }} as artist_name,
-        {{ sparkify_blank_as_null('song') }} as song_title,
-        length as song_length,
-        _loaded_at as loaded_at
+        {{ sparkify_blank_as_null('song') }} as song_title
     from source
 
 ),
@@ -50,11 +50,6 @@ unquoted as (
         gender,
         level,
         location,
-        case
-            when length(user_agent) >= 2 and left(user_agent, 1) = '"' and right(user_agent, 1) = '"'
-                then substring(user_agent, 2, length(user_agent) - 2)
-            else user_agent
-        end as user_agent,
         registered_at,
         page,
         auth,
@@ -63,7 +58,12 @@ unquoted as (
         artist_name,
         song_title,
         song_length,
-        loaded_at
+        loaded_at,
+        case
+            when length(user_agent) >= 2 and left(user_agent, 1) = '"' and right(user_agent, 1) = '"'
+                then substring(user_agent, 2, length(user_agent) - 2)
+            else user_agent
+        end as user_agent
     from typed
 
 )
