@@ -86,7 +86,24 @@ def test_merge_mode_dimensions_equal_truncate_insert_mode(full_build: Warehouse,
     warehouse.build(vars={"dimension_load_mode": "merge"})
     warehouse.build(vars={"dimension_load_mode": "merge"})  # second run merges into existing tables
     assert warehouse.snapshot() == full_build.snapshot()
-    result = warehouse.dbt("ls", "--resource-type", "model", "--output", "json", "--output-keys", "name config")
-    configs = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+    listed = warehouse.dbt(
+        "ls",
+        "--resource-type",
+        "model",
+        "--output",
+        "json",
+        "--output-keys",
+        "name config",
+        vars={"dimension_load_mode": "merge"},
+    )
+    configs = [json.loads(line) for line in listed.output.splitlines() if line.startswith("{")]
     materialized = {c["name"]: c["config"]["materialized"] for c in configs}
-    assert materialized["dim_users"] == "table"  # ls without the var: the default mode
+    assert materialized == {
+        "stg_sparkify__events": "view",
+        "stg_sparkify__songs": "view",
+        "fct_songplays": "incremental",
+        "dim_users": "incremental",
+        "dim_songs": "incremental",
+        "dim_artists": "incremental",
+        "dim_time": "incremental",
+    }
