@@ -41,7 +41,7 @@ CASES = [
     ({"data_root": "s3://Bad_Bucket!"}, "data_root", "s3://Bad_Bucket!"),
     ({"events_prefix": "log_data/*"}, "events_prefix", "log_data/*"),
     ({"events_json_option": "auto'"}, "events_json_option", "auto'"),
-    ({"iam_role": "AKIAIOSFODNN7EXAMPLE"}, "iam_role", "AKIAIOSFODNN7EXAMPLE"),
+    ({"iam_role": "my-access-key-id"}, "iam_role", "my-access-key-id"),
     ({"s3_region": "us-west-2' --"}, "s3_region", "us-west-2' --"),
     ({"landing_schema": "raw; drop"}, "landing_schema", "raw; drop"),
     ({"reload_songs": "maybe"}, "reload_songs", "maybe"),
