@@ -7,13 +7,18 @@ BIN := $(VENV)/bin
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_PROFILES_DIR := $(CURDIR)
+# Local Airflow (make dag-test): state under .airflow/, our dags/ only, no telemetry.
+export AIRFLOW_HOME := $(CURDIR)/.airflow
+export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 
-.PHONY: build test lint show-copy clean venv
+.PHONY: build test lint show-copy dag-test clean venv
 
 venv: $(BIN)/.installed
 
 # (Re)create the virtualenv when missing or when the requirements change.
-$(BIN)/.installed: requirements.txt requirements-dev.txt
+$(BIN)/.installed: requirements.txt requirements-airflow.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
@@ -31,6 +36,14 @@ lint: venv
 test: venv lint
 	$(BIN)/python -m pytest
 
+# Run the hourly DAG locally on DuckDB for one hour. HOUR is the run's logical time: the run
+# loads the hour that ends there (the default loads 2018-11-15 14:00-15:00 UTC).
+HOUR ?= 2018-11-15T15:00:00+00:00
+dag-test: venv
+	$(BIN)/dbt parse --quiet
+	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/migrate.log; exit 1)
+	$(BIN)/airflow dags test sparkify_hourly $(HOUR)
+
 # Print the Redshift SQL of both COPY pre-hooks without connecting anywhere.
 # Override with e.g. make show-copy S3_ROOT=s3://my-bucket IAM_ROLE=arn:aws:iam::…:role/…
 S3_ROOT ?= s3://udacity-dend
@@ -41,4 +54,4 @@ show-copy: venv
 	    --no-populate-cache --target redshift --inline "{{ copy_json('$$table') }}" || exit 1; done
 
 clean:
-	rm -rf target logs sparkify.duckdb
+	rm -rf target logs sparkify.duckdb .airflow

@@ -1,0 +1,1 @@
+"""Shared code of the Sparkify DAG: settings and Cosmos configs (config.py), the input check (source_files.py)."""

@@ -1,0 +1,161 @@
+"""Settings of the Sparkify DAG, read once from the environment, and the Cosmos configs built from them.
+
+Environment (all optional locally; MWAA's startup.sh exports the production values):
+    SPARKIFY_TARGET            duckdb (default) or redshift
+    SPARKIFY_DBT_PROJECT_DIR   the dbt project (default: the repo root, or dags/dbt/sparkify on MWAA)
+    SPARKIFY_DBT_MANIFEST      manifest.json for LoadMode.DBT_MANIFEST (default: <project>/target/manifest.json)
+    SPARKIFY_COSMOS_LOAD_MODE  dbt_manifest | dbt_ls | automatic (default: dbt_manifest on redshift, else automatic)
+    SPARKIFY_DBT_EXECUTABLE    dbt in its own virtualenv (MWAA); default: dbt run in-process
+    SPARKIFY_DATA_ROOT         local folder or s3://bucket holding log_data/ and song_data/
+    SPARKIFY_DUCKDB_PATH       the DuckDB file (default: <project>/sparkify.duckdb)
+    SPARKIFY_REDSHIFT_CONN_ID  Airflow connection of the Redshift cluster (default: redshift_default)
+    SPARKIFY_REDSHIFT_SCHEMA   schema of the models on Redshift (default: sparkify)
+    SPARKIFY_IAM_ROLE, SPARKIFY_S3_REGION, SPARKIFY_S3_ENDPOINT_URL: passed on to dbt.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+from cosmos.constants import InvocationMode, LoadMode, TestBehavior
+from cosmos.profiles import RedshiftUserPasswordProfileMapping
+
+DAGS_DIR = Path(__file__).resolve().parents[1]
+TARGETS = ("duckdb", "redshift")
+PASSED_TO_DBT = ("SPARKIFY_IAM_ROLE", "SPARKIFY_S3_REGION", "SPARKIFY_S3_ENDPOINT_URL", "SPARKIFY_LANDING_SCHEMA")
+
+
+def _project_dir(env: dict[str, str]) -> Path:
+    if env.get("SPARKIFY_DBT_PROJECT_DIR"):
+        return Path(env["SPARKIFY_DBT_PROJECT_DIR"]).resolve()
+    for candidate in (DAGS_DIR.parent, DAGS_DIR / "dbt" / "sparkify"):
+        if (candidate / "dbt_project.yml").is_file():
+            return candidate
+    raise RuntimeError(f"No dbt project next to {DAGS_DIR}: set SPARKIFY_DBT_PROJECT_DIR")
+
+
+@dataclass(frozen=True)
+class Settings:
+    target: str
+    project_dir: Path
+    manifest_path: Path
+    load_mode: LoadMode
+    dbt_executable: str | None
+    data_root: str
+    duckdb_path: Path
+    redshift_conn_id: str
+    redshift_schema: str
+    dbt_env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        target = env.get("SPARKIFY_TARGET", "duckdb").strip().lower()
+        if target not in TARGETS:
+            raise ValueError(f"SPARKIFY_TARGET={target!r}: expected one of {', '.join(TARGETS)}")
+        project_dir = _project_dir(env)
+        mode = env.get("SPARKIFY_COSMOS_LOAD_MODE") or ("dbt_manifest" if target == "redshift" else "automatic")
+        if mode not in ("dbt_manifest", "dbt_ls", "automatic"):
+            raise ValueError(f"SPARKIFY_COSMOS_LOAD_MODE={mode!r}: expected dbt_manifest, dbt_ls or automatic")
+        data_root = env.get("SPARKIFY_DATA_ROOT") or str(project_dir / "data" / "sparkify")
+        if not data_root.startswith("s3://"):
+            data_root = str((project_dir / data_root).resolve())  # dbt runs in a temporary copy
+        duckdb_path = Path(env.get("SPARKIFY_DUCKDB_PATH") or project_dir / "sparkify.duckdb").resolve()
+        dbt_env = {key: env[key] for key in PASSED_TO_DBT if env.get(key)}
+        dbt_env |= {
+            "SPARKIFY_DATA_ROOT": data_root,
+            "SPARKIFY_DUCKDB_PATH": str(duckdb_path),
+            "DO_NOT_TRACK": "1",
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }
+        return cls(
+            target=target,
+            project_dir=project_dir,
+            manifest_path=Path(env.get("SPARKIFY_DBT_MANIFEST") or project_dir / "target" / "manifest.json"),
+            load_mode=LoadMode(mode),
+            dbt_executable=env.get("SPARKIFY_DBT_EXECUTABLE") or None,
+            data_root=data_root,
+            duckdb_path=duckdb_path,
+            redshift_conn_id=env.get("SPARKIFY_REDSHIFT_CONN_ID", "redshift_default"),
+            redshift_schema=env.get("SPARKIFY_REDSHIFT_SCHEMA", "sparkify"),
+            dbt_env=dbt_env,
+        )
+
+
+SETTINGS = Settings.from_env()
+
+# Airflow passes the run's data interval to dbt as the window vars; a manual run without an
+# interval renders "None", which the dbt project reads as full mode.
+WINDOW_VARS = {
+    "data_interval_start": "{{ data_interval_start }}",
+    "data_interval_end": "{{ data_interval_end }}",
+}
+
+if SETTINGS.target == "redshift":
+    PROFILE_CONFIG = ProfileConfig(
+        profile_name="sparkify",
+        target_name="redshift",
+        profile_mapping=RedshiftUserPasswordProfileMapping(
+            conn_id=SETTINGS.redshift_conn_id, profile_args={"schema": SETTINGS.redshift_schema}
+        ),
+    )
+else:
+    PROFILE_CONFIG = ProfileConfig(
+        profile_name="sparkify", target_name="duckdb", profiles_yml_filepath=SETTINGS.project_dir / "profiles.yml"
+    )
+
+PROJECT_CONFIG = ProjectConfig(
+    dbt_project_path=SETTINGS.project_dir,
+    manifest_path=SETTINGS.manifest_path if SETTINGS.load_mode != LoadMode.DBT_LS else None,
+    install_dbt_deps=False,
+    env_vars=SETTINGS.dbt_env,
+)
+
+if SETTINGS.dbt_executable:  # MWAA: dbt in its own virtualenv, run as a subprocess
+    EXECUTION_CONFIG = ExecutionConfig(
+        invocation_mode=InvocationMode.SUBPROCESS, dbt_executable_path=SETTINGS.dbt_executable
+    )
+else:  # local: dbt in Airflow's own virtualenv, run in-process
+    EXECUTION_CONFIG = ExecutionConfig(invocation_mode=InvocationMode.DBT_RUNNER)
+
+# Every dbt task: the window vars, no dbt deps, no Airflow assets.
+OPERATOR_ARGS: dict[str, Any] = {"vars": WINDOW_VARS, "install_deps": False, "emit_datasets": False}
+
+
+def render_config(select: list[str]) -> RenderConfig:
+    """One layer of the graph: the dbt nodes with these selectors, one task per node, tests apart."""
+    return RenderConfig(
+        select=select,
+        test_behavior=TestBehavior.NONE,
+        load_method=SETTINGS.load_mode,
+        dbt_executable_path=SETTINGS.dbt_executable or "dbt",
+    )
+
+
+def layer_args(select: list[str]) -> dict[str, Any]:
+    """Keyword arguments of a DbtTaskGroup for one layer."""
+    return {
+        "project_config": PROJECT_CONFIG,
+        "profile_config": PROFILE_CONFIG,
+        "execution_config": EXECUTION_CONFIG,
+        "render_config": render_config(select),
+        "operator_args": OPERATOR_ARGS,
+    }
+
+
+def dbt_task_args() -> dict[str, Any]:
+    """Keyword arguments of a single Cosmos operator (the quality checks)."""
+    args: dict[str, Any] = {
+        "profile_config": PROFILE_CONFIG,
+        "project_dir": str(SETTINGS.project_dir),
+        "env": SETTINGS.dbt_env,
+        "invocation_mode": EXECUTION_CONFIG.invocation_mode,
+        **OPERATOR_ARGS,
+    }
+    if SETTINGS.dbt_executable:
+        args["dbt_executable_path"] = SETTINGS.dbt_executable
+    return args
