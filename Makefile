@@ -7,6 +7,7 @@ BIN := $(VENV)/bin
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DBT_PROFILES_DIR := $(CURDIR)
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 # Local Airflow (make dag-test): state under .airflow/, our dags/ only, no telemetry.
 export AIRFLOW_HOME := $(CURDIR)/.airflow
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags

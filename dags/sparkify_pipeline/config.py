@@ -122,18 +122,17 @@ if SETTINGS.dbt_executable:  # MWAA: dbt in its own virtualenv, run as a subproc
 else:  # local: dbt in Airflow's own virtualenv, run in-process
     EXECUTION_CONFIG = ExecutionConfig(invocation_mode=InvocationMode.DBT_RUNNER)
 
-# Every dbt task: the window vars, no dbt deps, no Airflow assets.
-OPERATOR_ARGS: dict[str, Any] = {"vars": WINDOW_VARS, "install_deps": False, "emit_datasets": False}
+# Every dbt task: the window vars, no Airflow assets.
+OPERATOR_ARGS: dict[str, Any] = {"vars": WINDOW_VARS, "emit_datasets": False}
 
 
 def render_config(select: list[str]) -> RenderConfig:
     """One layer of the graph: the dbt nodes with these selectors, one task per node, tests apart."""
-    return RenderConfig(
-        select=select,
-        test_behavior=TestBehavior.NONE,
-        load_method=SETTINGS.load_mode,
-        dbt_executable_path=SETTINGS.dbt_executable or "dbt",
-    )
+    config = RenderConfig(select=select, test_behavior=TestBehavior.NONE, load_method=SETTINGS.load_mode)
+    if SETTINGS.dbt_executable:  # only used by LoadMode.DBT_LS
+        config.invocation_mode = InvocationMode.SUBPROCESS
+        config.dbt_executable_path = SETTINGS.dbt_executable
+    return config
 
 
 def layer_args(select: list[str]) -> dict[str, Any]:
@@ -154,6 +153,7 @@ def dbt_task_args() -> dict[str, Any]:
         "project_dir": str(SETTINGS.project_dir),
         "env": SETTINGS.dbt_env,
         "invocation_mode": EXECUTION_CONFIG.invocation_mode,
+        "install_deps": False,
         **OPERATOR_ARGS,
     }
     if SETTINGS.dbt_executable:

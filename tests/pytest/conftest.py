@@ -40,9 +40,10 @@ def base_env(**extra: str) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("SPARKIFY_", "DBT_", "REDSHIFT_"))
+        if not key.startswith(("SPARKIFY_", "DBT_", "REDSHIFT_", "AIRFLOW"))
     }
     env.update(
+        PATH=f"{DBT.parent}{os.pathsep}{env.get('PATH', '')}",  # as with an activated virtualenv
         DBT_PROFILES_DIR=str(PROJECT_DIR),
         DO_NOT_TRACK="1",
         DBT_SEND_ANONYMOUS_USAGE_STATS="false",

@@ -23,9 +23,7 @@ def test_landing_tables_hold_every_raw_record(full_build: Warehouse, expected):
     # The feed's "" userId is loaded as null (BLANKSASNULL semantics), never as a string.
     blank_user_ids = sum(1 for e in events if e["userId"] == "")
     assert blank_user_ids > 0
-    assert (
-        full_build.query("select count(*) from staging_events where user_id is null")[0][0] == blank_user_ids
-    )
+    assert full_build.query("select count(*) from staging_events where user_id is null")[0][0] == blank_user_ids
 
 
 def test_songplays_equal_reference(full_build: Warehouse, expected):
@@ -38,9 +36,7 @@ def test_songplays_equal_reference(full_build: Warehouse, expected):
     assert {row[0]: row[1:] for row in rows} == star.songplays
     matched = [key for key, value in star.songplays.items() if value[3] is not None]
     assert len(matched) >= 1
-    assert full_build.query("select count(*) from fct_songplays where song_id is not null")[0][0] == len(
-        matched
-    )
+    assert full_build.query("select count(*) from fct_songplays where song_id is not null")[0][0] == len(matched)
 
 
 @pytest.mark.parametrize(

@@ -68,13 +68,9 @@ def sample_bucket(s3_endpoint: str) -> str:
     return "s3://sparkify-sample"
 
 
-def test_build_from_s3_equals_build_from_local_folder(
-    full_build: Warehouse, new_warehouse, s3_endpoint, sample_bucket
-):
+def test_build_from_s3_equals_build_from_local_folder(full_build: Warehouse, new_warehouse, s3_endpoint, sample_bucket):
     warehouse: Warehouse = new_warehouse()
-    result = warehouse.build(
-        vars={"data_root": sample_bucket}, SPARKIFY_S3_ENDPOINT_URL=s3_endpoint, **CREDENTIALS
-    )
+    result = warehouse.build(vars={"data_root": sample_bucket}, SPARKIFY_S3_ENDPOINT_URL=s3_endpoint, **CREDENTIALS)
     assert f"from {sample_bucket}" in result.output
     assert warehouse.snapshot() == full_build.snapshot()
 

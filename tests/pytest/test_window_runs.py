@@ -57,9 +57,7 @@ def test_hours_of_a_day_accumulate_into_the_fact(new_warehouse):
         read_songs(SAMPLE_ROOT),
         window=(datetime(2018, 11, 15, 14), datetime(2018, 11, 15, 16)),
     )
-    assert sorted(r[0] for r in warehouse.query("select songplay_id from fct_songplays")) == sorted(
-        star.songplays
-    )
+    assert sorted(r[0] for r in warehouse.query("select songplay_id from fct_songplays")) == sorted(star.songplays)
 
 
 def test_reload_songs_var_rescans_the_catalogue(full_build: Warehouse, tmp_path):
