@@ -14,7 +14,7 @@ export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 
-.PHONY: build test lint show-copy dag-test clean venv
+.PHONY: build test lint show-copy dag-test deploy deploy-dry-run benchmark-dag-import clean venv
 
 venv: $(BIN)/.installed
 
@@ -44,6 +44,18 @@ dag-test: venv
 	$(BIN)/dbt parse --quiet
 	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/migrate.log; exit 1)
 	$(BIN)/airflow dags test sparkify_hourly $(HOUR)
+
+# Deploy the DAG + dbt project to an MWAA environment's bucket: make deploy BUCKET=my-mwaa-bucket
+deploy: venv
+	@test -n "$(BUCKET)" || (echo "usage: make deploy BUCKET=<mwaa-bucket>" >&2; exit 2)
+	$(BIN)/python scripts/deploy_mwaa.py --bucket $(BUCKET)
+
+deploy-dry-run: venv
+	@test -n "$(BUCKET)" || (echo "usage: make deploy-dry-run BUCKET=<mwaa-bucket>" >&2; exit 2)
+	$(BIN)/python scripts/deploy_mwaa.py --bucket $(BUCKET) --dry-run
+
+benchmark-dag-import: venv
+	$(BIN)/python scripts/benchmark_dag_import.py
 
 # Print the Redshift SQL of both COPY pre-hooks without connecting anywhere.
 # Override with e.g. make show-copy S3_ROOT=s3://my-bucket IAM_ROLE=arn:aws:iam::…:role/…

@@ -45,7 +45,7 @@ with DAG(
         from sparkify_pipeline.source_files import event_keys, existing
 
         keys = event_keys(SETTINGS.project_dir, data_interval_start, data_interval_end)
-        found = existing(SETTINGS.data_root, keys)
+        found = existing(SETTINGS.data_root, keys, SETTINGS.dbt_env.get("SPARKIFY_S3_ENDPOINT_URL"))
         if not found:
             raise AirflowSkipException(f"No event file under {SETTINGS.data_root} for {keys}: load skipped.")
         return found

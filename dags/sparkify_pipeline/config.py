@@ -1,6 +1,8 @@
 """Settings of the Sparkify DAG, read once from the environment, and the Cosmos configs built from them.
 
-Environment (all optional locally; MWAA's startup.sh exports the production values):
+Each setting NAME is read from env SPARKIFY_NAME, else from AIRFLOW__SPARKIFY__NAME (an Airflow
+configuration option sparkify.name: how MWAA passes them). All are optional locally; on MWAA,
+startup.sh exports the fixed ones and the environment's configuration options give the rest.
     SPARKIFY_TARGET            duckdb (default) or redshift
     SPARKIFY_DBT_PROJECT_DIR   the dbt project (default: the repo root, or dags/dbt/sparkify on MWAA)
     SPARKIFY_DBT_MANIFEST      manifest.json for LoadMode.DBT_MANIFEST (default: <project>/target/manifest.json)
@@ -26,12 +28,21 @@ from cosmos.profiles import RedshiftUserPasswordProfileMapping
 
 DAGS_DIR = Path(__file__).resolve().parents[1]
 TARGETS = ("duckdb", "redshift")
-PASSED_TO_DBT = ("SPARKIFY_IAM_ROLE", "SPARKIFY_S3_REGION", "SPARKIFY_S3_ENDPOINT_URL", "SPARKIFY_LANDING_SCHEMA")
+PASSED_TO_DBT = ("IAM_ROLE", "S3_REGION", "S3_ENDPOINT_URL", "LANDING_SCHEMA")
+
+
+def _settings_env(env: dict[str, str]) -> dict[str, str]:
+    """SPARKIFY_NAME values, completed by AIRFLOW__SPARKIFY__NAME ones (Airflow config options)."""
+    found = {
+        key.removeprefix("AIRFLOW__SPARKIFY__"): v for key, v in env.items() if key.startswith("AIRFLOW__SPARKIFY__")
+    }
+    found |= {key.removeprefix("SPARKIFY_"): v for key, v in env.items() if key.startswith("SPARKIFY_") and v}
+    return {key.upper(): value.strip() for key, value in found.items() if value.strip()}
 
 
 def _project_dir(env: dict[str, str]) -> Path:
-    if env.get("SPARKIFY_DBT_PROJECT_DIR"):
-        return Path(env["SPARKIFY_DBT_PROJECT_DIR"]).resolve()
+    if env.get("DBT_PROJECT_DIR"):
+        return Path(env["DBT_PROJECT_DIR"]).resolve()
     for candidate in (DAGS_DIR.parent, DAGS_DIR / "dbt" / "sparkify"):
         if (candidate / "dbt_project.yml").is_file():
             return candidate
@@ -53,19 +64,19 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
-        env = dict(os.environ if env is None else env)
-        target = env.get("SPARKIFY_TARGET", "duckdb").strip().lower()
+        env = _settings_env(dict(os.environ if env is None else env))
+        target = env.get("TARGET", "duckdb").lower()
         if target not in TARGETS:
             raise ValueError(f"SPARKIFY_TARGET={target!r}: expected one of {', '.join(TARGETS)}")
         project_dir = _project_dir(env)
-        mode = env.get("SPARKIFY_COSMOS_LOAD_MODE") or ("dbt_manifest" if target == "redshift" else "automatic")
+        mode = env.get("COSMOS_LOAD_MODE") or ("dbt_manifest" if target == "redshift" else "automatic")
         if mode not in ("dbt_manifest", "dbt_ls", "automatic"):
             raise ValueError(f"SPARKIFY_COSMOS_LOAD_MODE={mode!r}: expected dbt_manifest, dbt_ls or automatic")
-        data_root = env.get("SPARKIFY_DATA_ROOT") or str(project_dir / "data" / "sparkify")
+        data_root = env.get("DATA_ROOT") or str(project_dir / "data" / "sparkify")
         if not data_root.startswith("s3://"):
             data_root = str((project_dir / data_root).resolve())  # dbt runs in a temporary copy
-        duckdb_path = Path(env.get("SPARKIFY_DUCKDB_PATH") or project_dir / "sparkify.duckdb").resolve()
-        dbt_env = {key: env[key] for key in PASSED_TO_DBT if env.get(key)}
+        duckdb_path = Path(env.get("DUCKDB_PATH") or project_dir / "sparkify.duckdb").resolve()
+        dbt_env = {f"SPARKIFY_{key}": env[key] for key in PASSED_TO_DBT if env.get(key)}
         dbt_env |= {
             "SPARKIFY_DATA_ROOT": data_root,
             "SPARKIFY_DUCKDB_PATH": str(duckdb_path),
@@ -75,13 +86,13 @@ class Settings:
         return cls(
             target=target,
             project_dir=project_dir,
-            manifest_path=Path(env.get("SPARKIFY_DBT_MANIFEST") or project_dir / "target" / "manifest.json"),
+            manifest_path=Path(env.get("DBT_MANIFEST") or project_dir / "target" / "manifest.json"),
             load_mode=LoadMode(mode),
-            dbt_executable=env.get("SPARKIFY_DBT_EXECUTABLE") or None,
+            dbt_executable=env.get("DBT_EXECUTABLE") or None,
             data_root=data_root,
             duckdb_path=duckdb_path,
-            redshift_conn_id=env.get("SPARKIFY_REDSHIFT_CONN_ID", "redshift_default"),
-            redshift_schema=env.get("SPARKIFY_REDSHIFT_SCHEMA", "sparkify"),
+            redshift_conn_id=env.get("REDSHIFT_CONN_ID", "redshift_default"),
+            redshift_schema=env.get("REDSHIFT_SCHEMA", "sparkify"),
             dbt_env=dbt_env,
         )
 

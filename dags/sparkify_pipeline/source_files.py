@@ -7,7 +7,6 @@ under <events_prefix>/. Prefix and pattern are read from dbt_project.yml, so the
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -34,13 +33,13 @@ def event_keys(project_dir: Path, start: datetime | None, end: datetime | None) 
     return [f"{prefix}/{day.strftime(settings['events_day_key'])}" for day in window_days(start, end)]
 
 
-def existing(data_root: str, keys: list[str]) -> list[str]:
+def existing(data_root: str, keys: list[str], endpoint_url: str | None = None) -> list[str]:
     """The keys that match at least one file (S3 key-prefix semantics, like Redshift COPY)."""
     if data_root.startswith("s3://"):
         import boto3  # in MWAA's Airflow environment, and in ours via moto
 
         bucket, _, root_prefix = data_root.removeprefix("s3://").partition("/")
-        client = boto3.client("s3", endpoint_url=os.environ.get("SPARKIFY_S3_ENDPOINT_URL") or None)
+        client = boto3.client("s3", endpoint_url=endpoint_url)
         found = []
         for key in keys:
             full = f"{root_prefix.strip('/')}/{key}".lstrip("/")
