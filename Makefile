@@ -42,6 +42,7 @@ test: venv lint
 HOUR ?= 2018-11-15T15:00:00+00:00
 dag-test: venv
 	$(BIN)/dbt parse --quiet
+	mkdir -p $(AIRFLOW_HOME)
 	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/migrate.log; exit 1)
 	$(BIN)/airflow dags test sparkify_hourly $(HOUR)
 
