@@ -14,7 +14,7 @@ export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 
-.PHONY: build test lint show-copy dag-test deploy deploy-dry-run benchmark-dag-import clean venv
+.PHONY: build test lint docs docs-serve show-copy dag-test deploy deploy-dry-run benchmark-dag-import clean venv
 
 venv: $(BIN)/.installed
 
@@ -28,11 +28,20 @@ $(BIN)/.installed: requirements.txt requirements-airflow.txt requirements-dev.tx
 build: venv
 	$(BIN)/dbt build
 
+# The analysts' docs site: target/index.html (+ JSON) and the single file target/static_index.html.
+docs: venv
+	test -f $${SPARKIFY_DUCKDB_PATH:-sparkify.duckdb} || $(BIN)/dbt build
+	$(BIN)/dbt docs generate --static
+
+# Browse it at http://127.0.0.1:8080
+docs-serve: docs
+	$(BIN)/dbt docs serve --host 127.0.0.1 --port 8080 --no-browser
+
 # sqlfluff's dbt templater compiles the models against a throwaway DuckDB file.
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	mkdir -p target && SPARKIFY_DUCKDB_PATH=target/lint.duckdb $(BIN)/sqlfluff lint models
+	mkdir -p target && SPARKIFY_DUCKDB_PATH=target/lint.duckdb $(BIN)/sqlfluff lint models analyses
 
 test: venv lint
 	$(BIN)/python -m pytest

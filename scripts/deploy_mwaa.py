@@ -7,7 +7,7 @@ no dbt call at parse time), then lays the files out as MWAA expects:
 
     s3://BUCKET/requirements.txt             mwaa/requirements.txt
     s3://BUCKET/startup.sh                   mwaa/startup.sh
-    s3://BUCKET/dags/sparkify_dag.py, dags/sparkify_pipeline/, dags/.airflowignore
+    s3://BUCKET/dags/*.py (the DAGs), dags/sparkify_pipeline/, dags/.airflowignore
     s3://BUCKET/dags/dbt/sparkify/           the dbt project (+ target/manifest.json)
 
 --dry-run only prints what it would upload. AWS credentials come from the usual AWS environment;
@@ -27,7 +27,10 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 DBT_PROJECT_FILES = ["dbt_project.yml", "profiles.yml"]
 DBT_PROJECT_DIRS = ["models", "macros", "seeds", "tests/generic", "analyses"]
-DAG_FILES = ["dags/sparkify_dag.py", "dags/.airflowignore"]
+DAG_FILES = [
+    "dags/.airflowignore",
+    *sorted(p.relative_to(PROJECT_DIR).as_posix() for p in (PROJECT_DIR / "dags").glob("*.py")),
+]
 DAG_DIRS = ["dags/sparkify_pipeline"]
 BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 

@@ -13,6 +13,8 @@ startup.sh exports the fixed ones and the environment's configuration options gi
     SPARKIFY_REDSHIFT_CONN_ID  Airflow connection of the Redshift cluster (default: redshift_default)
     SPARKIFY_REDSHIFT_SCHEMA   schema of the models on Redshift (default: sparkify)
     SPARKIFY_IAM_ROLE, SPARKIFY_S3_REGION, SPARKIFY_S3_ENDPOINT_URL: passed on to dbt.
+    SPARKIFY_DOCS_BUCKET, SPARKIFY_DOCS_PREFIX (sparkify-docs), SPARKIFY_DOCS_CONN_ID (aws_default):
+                               where the daily docs DAG publishes the docs site (no bucket: no docs DAG)
 """
 
 from __future__ import annotations
@@ -60,6 +62,9 @@ class Settings:
     duckdb_path: Path
     redshift_conn_id: str
     redshift_schema: str
+    docs_bucket: str | None = None
+    docs_prefix: str = "sparkify-docs"
+    docs_conn_id: str = "aws_default"
     dbt_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -93,6 +98,9 @@ class Settings:
             duckdb_path=duckdb_path,
             redshift_conn_id=env.get("REDSHIFT_CONN_ID", "redshift_default"),
             redshift_schema=env.get("REDSHIFT_SCHEMA", "sparkify"),
+            docs_bucket=env.get("DOCS_BUCKET") or None,
+            docs_prefix=env.get("DOCS_PREFIX", "sparkify-docs").strip("/"),
+            docs_conn_id=env.get("DOCS_CONN_ID", "aws_default"),
             dbt_env=dbt_env,
         )
 

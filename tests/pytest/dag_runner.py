@@ -32,11 +32,11 @@ def describe() -> dict:
     if dag is None:
         return {
             "import_errors": {str(k): str(v) for k, v in bag.import_errors.items()},
-            "dag_ids": list(bag.dags),
+            "dag_ids": sorted(bag.dags),
         }
     return {
         "import_errors": {str(k): str(v) for k, v in bag.import_errors.items()},
-        "dag_ids": list(bag.dags),
+        "dag_ids": sorted(bag.dags),
         "load_seconds": seconds,
         "schedule": type(dag.timetable).__name__,
         "cron": getattr(dag.timetable, "_expression", None),

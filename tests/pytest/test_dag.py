@@ -231,3 +231,45 @@ def test_dbt_ls_load_mode_renders_the_same_graph(airflow_env, described):
     assert {k: v["upstream"] for k, v in with_ls["tasks"].items()} == {
         k: v["upstream"] for k, v in described["tasks"].items()
     }
+
+
+def test_docs_dag_publishes_the_single_file_site_to_s3(airflow_env, full_build: Warehouse, tmp_path, s3_endpoint):
+    import boto3
+    from conftest import CREDENTIALS
+
+    warehouse = full_build.copy_to(tmp_path / "docs")
+    s3 = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-west-2", **_keys(CREDENTIALS))
+    s3.create_bucket(Bucket="sparkify-docs-site", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    connection = {
+        "conn_type": "aws",
+        "login": CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        "password": CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        "extra": {"endpoint_url": s3_endpoint, "region_name": "us-west-2"},
+    }
+    env = {
+        **airflow_env,
+        **CREDENTIALS,
+        "SPARKIFY_DUCKDB_PATH": str(warehouse.path),
+        "SPARKIFY_DOCS_BUCKET": "sparkify-docs-site",
+        "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(connection),
+    }
+    assert dag_runner(env, "describe")["dag_ids"] == ["sparkify_docs", "sparkify_hourly"]
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("airflow")), "dags", "test", "sparkify_docs", "2018-11-16T00:00:00+00:00"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    page = s3.get_object(Bucket="sparkify-docs-site", Key="sparkify-docs/static_index.html")["Body"].read()
+    assert b"Sparkify song-play warehouse" in page
+    assert b"fct_songplays" in page
+
+
+def _keys(credentials: dict[str, str]) -> dict[str, str]:
+    return {
+        "aws_access_key_id": credentials["AWS_ACCESS_KEY_ID"],
+        "aws_secret_access_key": credentials["AWS_SECRET_ACCESS_KEY"],
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import duckdb
@@ -123,3 +124,30 @@ def test_quality_checks_fail_on_bad_data(full_build: Warehouse, tmp_path):
     assert "accepted_values_dim_users_gender__F__M" in failed
     assert "not_null_dim_users_level" in failed
     assert any(name.startswith("sql_returns_dim_users_0__") for name in failed)
+
+
+def test_analyses_answer_from_the_built_marts(full_build: Warehouse, expected):
+    """Each analysis runs on the built warehouse; the play totals agree with the reference."""
+    _, star = expected
+    result = full_build.dbt("compile", "--quiet", "--select", "path:analyses")
+    assert result.returncode == 0, result.output[-3000:]
+    compiled = full_build.workdir / "target" / "compiled" / "sparkify" / "analyses"
+
+    def rows(name: str) -> list[tuple]:
+        return full_build.query((compiled / f"{name}.sql").read_text())
+
+    by_hour = rows("plays_by_hour_of_day")
+    assert sum(r[1] for r in by_hour) == len(star.songplays)
+    assert sorted(r[0] for r in by_hour) == sorted({v[0].hour for v in star.songplays.values()})
+    assert sum(r[4] for r in rows("free_vs_paid_by_day")) == len(star.songplays)
+    assert len(rows("top_songs_and_artists")) == len({v[3] for v in star.songplays.values() if v[3]})
+    busiest = rows("busiest_sessions")
+    assert busiest[0][4] == max(
+        sum(1 for v in star.songplays.values() if v[5] == session)
+        for session in {v[5] for v in star.songplays.values()}
+    )
+    levels_by_user: dict[int, list] = {}
+    for _key, value in sorted(star.songplays.items(), key=lambda kv: (kv[1][1], kv[1][0], kv[0])):
+        levels_by_user.setdefault(value[1], []).append(value[2])
+    changes = sum(sum(1 for a, b in itertools.pairwise(lv) if a != b) for lv in levels_by_user.values())
+    assert len(rows("level_changes")) == changes

@@ -15,6 +15,7 @@ EXPECTED_KEYS = {
     "requirements.txt",
     "startup.sh",
     "dags/sparkify_dag.py",
+    "dags/sparkify_docs_dag.py",
     "dags/.airflowignore",
     "dags/sparkify_pipeline/__init__.py",
     "dags/sparkify_pipeline/config.py",

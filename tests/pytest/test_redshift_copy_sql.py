@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import base_env, run_dbt
+from conftest import PROJECT_DIR, base_env, run_dbt
 
 ROLE = "arn:aws:iam::123456789012:role/sparkify-copy"
 SQLFLUFF = Path(sys.executable).with_name("sqlfluff")
@@ -112,5 +112,16 @@ def test_models_render_redshift_sql(tmp_path):
     assert len(compiled) == 4
     events_sql = next(p for p in compiled if p.name == "stg_sparkify__events.sql").read_text()
     assert "timestamp 'epoch' + (ts / 1000) * interval '1 second'" in events_sql
+    for path in compiled:
+        assert_parses_as_redshift(path.read_text(), tmp_path)
+
+
+def test_analyses_render_redshift_sql(tmp_path):
+    """The analysts' queries compile on the redshift target and parse as Redshift SQL."""
+    args = ["compile", "--quiet", "--no-populate-cache", "--target", "redshift", "--select", "path:analyses"]
+    result = run_dbt(args, tmp_path, base_env(SPARKIFY_IAM_ROLE=ROLE))
+    assert result.returncode == 0, result.output[-3000:]
+    compiled = sorted((tmp_path / "target" / "compiled" / "sparkify" / "analyses").glob("*.sql"))
+    assert len(compiled) == len(list((PROJECT_DIR / "analyses").glob("*.sql"))) >= 5
     for path in compiled:
         assert_parses_as_redshift(path.read_text(), tmp_path)
