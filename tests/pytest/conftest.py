@@ -172,3 +172,22 @@ def s3_endpoint(tmp_path_factory) -> Iterator[str]:
         server.terminate()
         server.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def s3_client(s3_endpoint: str):
+    """A boto3 S3 client on the moto_server endpoint."""
+    import boto3
+
+    return boto3.client(
+        "s3",
+        endpoint_url=s3_endpoint,
+        aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        region_name=CREDENTIALS["AWS_DEFAULT_REGION"],
+    )
+
+
+def create_bucket(s3_client, name: str) -> str:
+    s3_client.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    return name

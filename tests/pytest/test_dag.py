@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import PROJECT_DIR, SAMPLE_ROOT, Warehouse, base_env, run_dbt
+from conftest import CREDENTIALS, PROJECT_DIR, SAMPLE_ROOT, Warehouse, base_env, create_bucket, run_dbt
 from reference import build_star, read_events, read_songs
 
 RUNNER = Path(__file__).with_name("dag_runner.py")
@@ -56,6 +56,19 @@ def dag_runner(env: dict[str, str], *args: str) -> dict:
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert lines, done.stdout[-3000:]
     return json.loads(lines[-1].removeprefix("DAG_RUNNER_JSON "))
+
+
+def airflow_dags_test(env: dict[str, str], dag_id: str, logical_date: str) -> subprocess.CompletedProcess:
+    """The README's command: `airflow dags test DAG_ID LOGICAL_DATE`."""
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    return subprocess.run(
+        [airflow, "dags", "test", dag_id, logical_date],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -233,13 +246,11 @@ def test_dbt_ls_load_mode_renders_the_same_graph(airflow_env, described):
     }
 
 
-def test_docs_dag_publishes_the_single_file_site_to_s3(airflow_env, full_build: Warehouse, tmp_path, s3_endpoint):
-    import boto3
-    from conftest import CREDENTIALS
-
+def test_docs_dag_publishes_the_single_file_site_to_s3(
+    airflow_env, full_build: Warehouse, tmp_path, s3_endpoint, s3_client
+):
     warehouse = full_build.copy_to(tmp_path / "docs")
-    s3 = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-west-2", **_keys(CREDENTIALS))
-    s3.create_bucket(Bucket="sparkify-docs-site", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    create_bucket(s3_client, "sparkify-docs-site")
     connection = {
         "conn_type": "aws",
         "login": CREDENTIALS["AWS_ACCESS_KEY_ID"],
@@ -254,22 +265,8 @@ def test_docs_dag_publishes_the_single_file_site_to_s3(airflow_env, full_build: 
         "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(connection),
     }
     assert dag_runner(env, "describe")["dag_ids"] == ["sparkify_docs", "sparkify_hourly"]
-    done = subprocess.run(
-        [str(Path(sys.executable).with_name("airflow")), "dags", "test", "sparkify_docs", "2018-11-16T00:00:00+00:00"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    done = airflow_dags_test(env, "sparkify_docs", "2018-11-16T00:00:00+00:00")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    page = s3.get_object(Bucket="sparkify-docs-site", Key="sparkify-docs/static_index.html")["Body"].read()
+    page = s3_client.get_object(Bucket="sparkify-docs-site", Key="sparkify-docs/static_index.html")["Body"].read()
     assert b"Sparkify song-play warehouse" in page
     assert b"fct_songplays" in page
-
-
-def _keys(credentials: dict[str, str]) -> dict[str, str]:
-    return {
-        "aws_access_key_id": credentials["AWS_ACCESS_KEY_ID"],
-        "aws_secret_access_key": credentials["AWS_SECRET_ACCESS_KEY"],
-    }

@@ -6,9 +6,8 @@ import sys
 from datetime import UTC, datetime
 
 import airflow  # noqa: F401  (Airflow must initialise before cosmos, which is one of its plugins)
-import boto3
 import pytest
-from conftest import CREDENTIALS, PROJECT_DIR, SAMPLE_ROOT
+from conftest import CREDENTIALS, PROJECT_DIR, SAMPLE_ROOT, create_bucket
 
 sys.path.insert(0, str(PROJECT_DIR / "dags"))
 from cosmos import LoadMode
@@ -69,11 +68,10 @@ def test_existing_finds_local_day_files():
     assert existing(str(SAMPLE_ROOT), keys) == ["log_data/2018/11/2018-11-15-events.json", "log_data/"]
 
 
-def test_existing_finds_s3_day_files(s3_endpoint, monkeypatch):
+def test_existing_finds_s3_day_files(s3_endpoint, s3_client, monkeypatch):
     for key, value in CREDENTIALS.items():
         monkeypatch.setenv(key, value)
-    s3 = boto3.client("s3", endpoint_url=s3_endpoint)
-    s3.create_bucket(Bucket="input-check", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
-    s3.put_object(Bucket="input-check", Key="raw/log_data/2018/11/2018-11-15-events.json", Body=b"{}\n")
+    create_bucket(s3_client, "input-check")
+    s3_client.put_object(Bucket="input-check", Key="raw/log_data/2018/11/2018-11-15-events.json", Body=b"{}\n")
     keys = ["log_data/2018/11/2018-11-15-events.json", "log_data/2018/11/2018-11-16-events.json"]
     assert existing("s3://input-check/raw", keys, s3_endpoint) == ["log_data/2018/11/2018-11-15-events.json"]

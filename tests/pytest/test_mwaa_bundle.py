@@ -7,8 +7,7 @@ import re
 import subprocess
 import sys
 
-import boto3
-from conftest import CREDENTIALS, PROJECT_DIR, base_env
+from conftest import CREDENTIALS, PROJECT_DIR, base_env, create_bucket
 
 DEPLOY = PROJECT_DIR / "scripts" / "deploy_mwaa.py"
 EXPECTED_KEYS = {
@@ -80,15 +79,9 @@ def test_deploy_rejects_a_bucket_that_is_not_a_name():
     assert "--bucket 's3://my-bucket/dags': expected an S3 bucket name" in done.stderr
 
 
-def test_deploy_uploads_the_bundle(s3_endpoint):
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=s3_endpoint,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        region_name="us-west-2",
-    )
-    s3.create_bucket(Bucket="mwaa-env", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+def test_deploy_uploads_the_bundle(s3_endpoint, s3_client):
+    s3 = s3_client
+    create_bucket(s3, "mwaa-env")
     done = run_deploy("--bucket", "mwaa-env", SPARKIFY_S3_ENDPOINT_URL=s3_endpoint, **CREDENTIALS)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     keys = {obj["Key"] for obj in s3.list_objects_v2(Bucket="mwaa-env", MaxKeys=1000)["Contents"]}

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import boto3
 import pytest
-from conftest import CREDENTIALS, SAMPLE_ROOT, Warehouse
+from conftest import CREDENTIALS, SAMPLE_ROOT, Warehouse, create_bucket
 
 
 @pytest.fixture(scope="module")
-def sample_bucket(s3_endpoint: str) -> str:
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=s3_endpoint,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        region_name="us-west-2",
-    )
-    s3.create_bucket(Bucket="sparkify-sample", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+def sample_bucket(s3_client) -> str:
+    create_bucket(s3_client, "sparkify-sample")
     for path in SAMPLE_ROOT.rglob("*.json"):
-        s3.upload_file(str(path), "sparkify-sample", path.relative_to(SAMPLE_ROOT).as_posix())
+        s3_client.upload_file(str(path), "sparkify-sample", path.relative_to(SAMPLE_ROOT).as_posix())
     return "s3://sparkify-sample"
 
 
