@@ -7,7 +7,8 @@
     )
 }}
 
-{%- set window = sparkify_settings().window %}
+{%- set settings = sparkify_settings() %}
+{%- set window = settings.window %}
 
 with
 
@@ -59,7 +60,7 @@ song_matches as (
         on
             song_plays.song_title = songs.title
             and song_plays.artist_name = songs.artist_name
-            and abs(songs.duration - song_plays.song_length) <= {{ sparkify_settings().song_match_tolerance_seconds }}
+            and abs(songs.duration - song_plays.song_length) <= {{ settings.song_match_tolerance_seconds }}
 
 ),
 

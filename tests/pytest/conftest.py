@@ -131,6 +131,9 @@ def full_build(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     """The README's main job (dbt build, full mode) on the bundled sample, once per session."""
     warehouse = Warehouse(tmp_path_factory.mktemp("full_build"))
     warehouse.build()
+    # Later dbt calls in this workdir overwrite target/; keep this build's own artifacts.
+    for name in ("run_results.json", "manifest.json"):
+        shutil.copy(warehouse.workdir / "target" / name, warehouse.workdir / f"build_{name}")
     return warehouse
 
 
