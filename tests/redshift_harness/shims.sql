@@ -1,0 +1,315 @@
+-- Redshift shims for the PostgreSQL-backed harness. Run once per cluster by the harness as the
+-- superuser, in the database dbt connects to. Each object says which Redshift feature it stands for
+-- and who needs it. Nothing here is part of the product; it only lets dbt-redshift's own SQL and our
+-- Redshift SQL run unchanged on PostgreSQL 15.
+
+-- getdate(): Redshift's current date and time (timestamp without time zone, UTC sessions).
+-- dbt-redshift's date_function() and dbt.current_timestamp() render it.
+create function public.getdate() returns timestamp
+language sql stable as $$ select statement_timestamp() at time zone 'UTC' $$;
+
+-- regexp_substr(text, pattern): Redshift function; dbt-redshift's get_columns_in_relation uses it
+-- to read lengths out of late-binding/external column types.
+create function public.regexp_substr(source text, pattern text) returns text
+language sql immutable as $$ select substring(source from pattern) $$;
+
+-- pg_get_late_binding_view_cols(): Redshift's set-returning function listing the columns of
+-- late-binding views; dbt-redshift unions it into column and catalog queries. No such views here.
+create function public.pg_get_late_binding_view_cols() returns setof record
+language sql stable as $$
+    select null::name, null::name, null::name, null::varchar, null::int where false
+$$;
+
+-- svv_external_columns: Spectrum external table columns (pg_catalog-qualified in
+-- dbt-redshift's get_columns_in_relation). No external tables here: empty, Redshift's columns.
+create view pg_catalog.svv_external_columns as
+select
+    null::varchar(128) as schemaname,
+    null::varchar(128) as tablename,
+    null::varchar(128) as columnname,
+    null::varchar(128) as external_type,
+    null::int as columnnum,
+    null::int as part_key,
+    null::varchar(3) as is_nullable
+where false;
+grant select on pg_catalog.svv_external_columns to public;
+
+-- svv_table_info: per-table storage statistics; dbt-redshift's catalog (docs generate) joins it
+-- when the user can select from it. Redshift's column names, values derived from pg_class
+-- (row estimate) and the physical clauses the proxy dropped are not known: null.
+create view public.svv_table_info as
+select
+    current_database()::varchar(128) as database,
+    n.nspname::varchar(128) as schema,
+    c.oid::int as table_id,
+    c.relname::varchar(128) as "table",
+    'N'::varchar(3) as encoded,
+    null::varchar(43) as diststyle,
+    null::varchar(128) as sortkey1,
+    null::int as max_varchar,
+    null::varchar(32) as sortkey1_enc,
+    null::int as sortkey_num,
+    (pg_total_relation_size(c.oid) / 1048576)::bigint as size,
+    null::numeric(10, 4) as pct_used,
+    null::bigint as empty,
+    null::numeric(5, 2) as unsorted,
+    null::numeric(5, 2) as stats_off,
+    greatest(c.reltuples, 0)::numeric(38, 0) as tbl_rows,
+    null::numeric(19, 2) as skew_sortkey1,
+    null::numeric(19, 2) as skew_rows,
+    null::numeric(38, 0) as estimated_visible_rows,
+    null::varchar(128) as risk_event,
+    null::numeric(12, 2) as vacuum_sort_benefit
+from pg_class as c
+inner join pg_namespace as n on c.relnamespace = n.oid
+where c.relkind = 'r' and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg_temp%';
+grant select on public.svv_table_info to public;
+
+-- stl_load_errors: Redshift's log of rejected COPY lines (columns and char types as in Redshift,
+-- so readers trim() like on Redshift). Difference: here it is an ordinary table, so rows written
+-- by a COPY whose transaction fails roll back with it; Redshift keeps them.
+create sequence public.harness_query_id start 1000;
+create table public.stl_load_errors (
+    userid int,
+    slice int,
+    tbl int,
+    starttime timestamp,
+    session int,
+    query int,
+    filename char(256),
+    line_number bigint,
+    colname char(127),
+    type char(10),
+    col_length char(10),
+    position int,
+    raw_line char(1024),
+    raw_field_value char(1024),
+    err_code int,
+    err_reason char(100),
+    is_partial int,
+    start_offset bigint,
+    copy_job_id bigint
+);
+grant select, insert on public.stl_load_errors to public;
+grant usage on sequence public.harness_query_id to public;
+
+-- pg_last_copy_id(): query ID of the session's latest COPY (Redshift); harness_copy() records it.
+create function public.pg_last_copy_id() returns int
+language sql stable as $$ select coalesce(nullif(current_setting('harness.last_copy_id', true), ''), '-1')::int $$;
+
+-- harness_raise(): how the proxy fails a statement it cannot run, with Redshift's message.
+create function public.harness_raise(message text, detail text) returns void
+language plpgsql as $$
+begin
+    raise exception using message = message, detail = coalesce(detail, ''), errcode = 'XX000';
+end
+$$;
+
+-- harness_convert(): one JSON value → the text of a value of the column's type, as Redshift COPY
+-- converts it, or a load error (code, reason). Called per value by harness_copy().
+create function public.harness_convert(
+    val text, type_name text, char_length int, options jsonb,
+    out converted text, out err_code int, out err_reason text
+)
+language plpgsql immutable as $$
+declare
+    kind text;
+    n numeric;
+    bad_pos int;
+    fmt text;
+begin
+    converted := val;
+    if val is null then
+        return;
+    end if;
+    if type_name in ('character varying', 'character') then
+        if (options ->> 'emptyasnull')::boolean and val = '' then
+            converted := null;
+            return;
+        end if;
+        if (options ->> 'blanksasnull')::boolean and val ~ '^\s*$' then
+            converted := null;
+            return;
+        end if;
+        if char_length is not null and octet_length(val) > char_length then
+            if not (options ->> 'truncatecolumns')::boolean then
+                err_code := 1204;
+                err_reason := 'String length exceeds DDL length';
+                return;
+            end if;
+            -- VARCHAR lengths are bytes: keep the longest prefix of whole characters that fits.
+            converted := left(val, char_length);
+            while octet_length(converted) > char_length loop
+                converted := left(converted, length(converted) - 1);
+            end loop;
+        end if;
+        return;
+    end if;
+    if type_name in ('smallint', 'integer', 'bigint') then
+        kind := case type_name when 'smallint' then 'Short' when 'integer' then 'Integer' else 'Long' end;
+        if val !~ '^[+-]?[0-9]+$' then
+            bad_pos := coalesce(length(substring(val from '^[+-]?[0-9]*')), 0);
+            err_code := 1207;
+            err_reason := format('Invalid digit, Value ''%s'', Pos %s, Type: %s', substr(val, bad_pos + 1, 1), bad_pos, kind);
+            return;
+        end if;
+        n := val::numeric;
+        if (type_name = 'smallint' and n not between -32768 and 32767)
+           or (type_name = 'integer' and n not between -2147483648 and 2147483647)
+           or (type_name = 'bigint' and n not between -9223372036854775808 and 9223372036854775807) then
+            err_code := 1207;
+            err_reason := format('Overflow, Value ''%s'', Pos 0, Type: %s', val, kind);
+        end if;
+        return;
+    end if;
+    if type_name in ('double precision', 'real') then
+        if val !~* '^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)(e[+-]?[0-9]+)?$' then
+            err_code := 1208;
+            err_reason := format('Invalid digit, Value ''%s'', Pos 0, Type: Double', val);
+        end if;
+        return;
+    end if;
+    if type_name like 'numeric%' then
+        if val !~* '^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)(e[+-]?[0-9]+)?$' then
+            err_code := 1209;
+            err_reason := format('Invalid digit, Value ''%s'', Pos 0, Type: Decimal', val);
+        end if;
+        return;
+    end if;
+    if type_name = 'boolean' then
+        if lower(val) not in ('true', 'false', 't', 'f', '1', '0', 'yes', 'no', 'y', 'n') then
+            err_code := 1210;
+            err_reason := format('Invalid boolean, Value ''%s''', val);
+        end if;
+        return;
+    end if;
+    if type_name like 'timestamp%' or type_name = 'date' then
+        fmt := lower(coalesce(nullif(options ->> case when type_name = 'date' then 'dateformat' else 'timeformat' end, ''), 'auto'));
+        begin
+            if fmt = 'epochsecs' then
+                converted := (to_timestamp(val::numeric) at time zone 'UTC')::text;
+            elsif fmt = 'epochmillisecs' then
+                converted := (to_timestamp(val::numeric / 1000) at time zone 'UTC')::text;
+            elsif fmt = 'auto' then
+                converted := val::timestamp::text;
+            else
+                converted := to_timestamp(val, options ->> case when type_name = 'date' then 'dateformat' else 'timeformat' end)::timestamp::text;
+            end if;
+        exception when others then
+            converted := null;
+            err_code := case when type_name = 'date' then 1205 else 1206 end;
+            err_reason := format('Invalid %s format or value [%s]', case when type_name = 'date' then 'date' else 'timestamp' end, fmt);
+        end;
+        return;
+    end if;
+    -- text, super and anything else: loaded as the JSON text.
+end
+$$;
+
+-- harness_copy(): the load half of an emulated COPY (the proxy did the S3 half: listing, reading,
+-- JSON parsing, key mapping). Converts every value per column type and COPY options, writes each
+-- rejected line to stl_load_errors, fails the whole COPY past MAXERROR (Redshift's message, with the
+-- first error's file and line in DETAIL), else inserts the good rows in file/line order.
+create function public.harness_copy(payload jsonb) returns bigint
+language plpgsql as $$
+declare
+    target regclass := to_regclass(payload ->> 'table');
+    options jsonb := payload -> 'options';
+    query_id int := nextval('public.harness_query_id');
+    col_names text[];
+    col_types text[];
+    col_lengths int[];
+    rec jsonb;
+    vals text[];
+    conv record;
+    good bigint := 0;
+    rejected int := 0;
+    first_error text;
+    i int;
+    ok boolean;
+    insert_sql text;
+begin
+    if target is null then
+        raise exception using message = format('relation "%s" does not exist', payload ->> 'table'), errcode = '42P01';
+    end if;
+    perform set_config('harness.last_copy_id', query_id::text, false);
+    select
+        array_agg(a.attname::text order by c.ord),
+        array_agg(format_type(a.atttypid, null) order by c.ord),
+        array_agg(case when a.atttypid in (1042, 1043) and a.atttypmod > 4 then a.atttypmod - 4 end order by c.ord)
+    into col_names, col_types, col_lengths
+    from jsonb_array_elements_text(payload -> 'columns') with ordinality as c(name, ord)
+    left join pg_attribute as a on a.attrelid = target and a.attname = c.name and not a.attisdropped;
+    for i in 1 .. coalesce(array_length(col_types, 1), 0) loop
+        if col_types[i] is null then
+            raise exception using message = format('column "%s" of relation "%s" does not exist',
+                payload -> 'columns' ->> (i - 1), payload ->> 'table'), errcode = '42703';
+        end if;
+    end loop;
+
+    create temp table if not exists harness_copy_rows (ord bigint, vals text[]);
+    truncate harness_copy_rows;
+
+    -- Lines the proxy could not parse.
+    for rec in select * from jsonb_array_elements(payload -> 'errors') loop
+        rejected := rejected + 1;
+        insert into public.stl_load_errors (userid, slice, tbl, starttime, session, query, filename, line_number,
+            colname, type, col_length, position, raw_line, raw_field_value, err_code, err_reason, is_partial)
+        values (0, 0, target::oid::int, getdate(), pg_backend_pid(), query_id,
+            left(payload -> 'files' ->> (rec ->> 0)::int, 256), (rec ->> 1)::bigint, '', '', '', 0,
+            left(rec ->> 2, 1024), '', (rec ->> 3)::int, left(rec ->> 4, 100), 0);
+        first_error := coalesce(first_error, format('error: %s; code: %s; file: %s; line: %s; raw_line: %s',
+            rec ->> 4, rec ->> 3, payload -> 'files' ->> (rec ->> 0)::int, rec ->> 1, left(rec ->> 2, 200)));
+    end loop;
+
+    -- Records: convert each value; the first failing column rejects the line.
+    for rec in select * from jsonb_array_elements(payload -> 'records') loop
+        select array_agg(v order by o) into vals from jsonb_array_elements_text(rec -> 3) with ordinality as t(v, o);
+        ok := true;
+        for i in 1 .. coalesce(array_length(col_names, 1), 0) loop
+            select * into conv from public.harness_convert(vals[i], col_types[i], col_lengths[i], options);
+            if conv.err_code is not null then
+                ok := false;
+                rejected := rejected + 1;
+                insert into public.stl_load_errors (userid, slice, tbl, starttime, session, query, filename,
+                    line_number, colname, type, col_length, position, raw_line, raw_field_value, err_code,
+                    err_reason, is_partial)
+                values (0, 0, target::oid::int, getdate(), pg_backend_pid(), query_id,
+                    left(payload -> 'files' ->> (rec ->> 0)::int, 256), (rec ->> 1)::bigint, col_names[i],
+                    left(col_types[i], 10), coalesce(col_lengths[i]::text, ''), 0, left(rec ->> 2, 1024),
+                    left(vals[i], 1024), conv.err_code, left(conv.err_reason, 100), 0);
+                first_error := coalesce(first_error, format('error: %s; code: %s; column: %s; file: %s; line: %s; raw_line: %s',
+                    conv.err_reason, conv.err_code, col_names[i], payload -> 'files' ->> (rec ->> 0)::int,
+                    rec ->> 1, left(rec ->> 2, 200)));
+                exit;
+            end if;
+            vals[i] := conv.converted;
+        end loop;
+        if ok then
+            good := good + 1;
+            insert into harness_copy_rows values (good, vals);
+        end if;
+    end loop;
+
+    if rejected > (options ->> 'maxerror')::int then
+        raise exception using
+            message = format('Load into table ''%s'' failed.  Check ''stl_load_errors'' system table for details.', payload ->> 'table'),
+            detail = format('%s rejected line(s), MAXERROR %s. First: %s', rejected, options ->> 'maxerror', first_error),
+            errcode = 'XX000';
+    end if;
+
+    select format('insert into %s (%s) select %s from harness_copy_rows order by ord', target,
+        string_agg(quote_ident(name), ', ' order by ord),
+        string_agg(format('vals[%s]::%s', ord, typ), ', ' order by ord))
+    into insert_sql
+    from unnest(col_names, col_types) with ordinality as t(name, typ, ord);
+    execute insert_sql;
+    truncate harness_copy_rows;
+
+    raise info 'Load into table ''%'' completed, % record(s) loaded successfully.', payload ->> 'table', good;
+    if rejected > 0 then
+        raise info '% record(s) could not be loaded.  Check ''stl_load_errors'' system table for details.', rejected;
+    end if;
+    return good;
+end
+$$;
