@@ -76,9 +76,11 @@ class Harness:
         connection.autocommit = True
         return connection
 
-    def query(self, sql: str) -> list[tuple]:
+    def query(self, sql: str, schema: str | None = None) -> list[tuple]:
         with self.connect() as connection:
             cursor = connection.cursor()
+            if schema:
+                cursor.execute(f"set search_path to {schema}")
             cursor.execute(sql)
             return [tuple(row) for row in cursor.fetchall()] if cursor.description else []
 
