@@ -1,21 +1,20 @@
 -- Redshift shims for the PostgreSQL-backed harness. Run once per cluster by the harness as the
--- superuser, in the database dbt connects to. Each object says which Redshift feature it stands for
+-- superuser, in the database dbt connects to. Objects Redshift has as system objects live in
+-- pg_catalog here too (always on the search path; needs allow_system_table_mods); the harness's
+-- own helpers (harness_*) live in public and are always called schema-qualified. Each object says which Redshift feature it stands for
 -- and who needs it. Nothing here is part of the product; it only lets dbt-redshift's own SQL and our
 -- Redshift SQL run unchanged on PostgreSQL 15.
 
 -- getdate(): Redshift's current date and time (timestamp without time zone, UTC sessions).
 -- dbt-redshift's date_function() and dbt.current_timestamp() render it.
-create function public.getdate() returns timestamp
+create function pg_catalog.getdate() returns timestamp
 language sql stable as $$ select statement_timestamp() at time zone 'UTC' $$;
 
--- regexp_substr(text, pattern): Redshift function; dbt-redshift's get_columns_in_relation uses it
--- to read lengths out of late-binding/external column types.
-create function public.regexp_substr(source text, pattern text) returns text
-language sql immutable as $$ select substring(source from pattern) $$;
+-- (regexp_substr(), which dbt-redshift's column queries use, is built into PostgreSQL 15.)
 
 -- pg_get_late_binding_view_cols(): Redshift's set-returning function listing the columns of
 -- late-binding views; dbt-redshift unions it into column and catalog queries. No such views here.
-create function public.pg_get_late_binding_view_cols() returns setof record
+create function pg_catalog.pg_get_late_binding_view_cols() returns setof record
 language sql stable as $$
     select null::name, null::name, null::name, null::varchar, null::int where false
 $$;
@@ -37,7 +36,7 @@ grant select on pg_catalog.svv_external_columns to public;
 -- svv_table_info: per-table storage statistics; dbt-redshift's catalog (docs generate) joins it
 -- when the user can select from it. Redshift's column names, values derived from pg_class
 -- (row estimate) and the physical clauses the proxy dropped are not known: null.
-create view public.svv_table_info as
+create view pg_catalog.svv_table_info as
 select
     current_database()::varchar(128) as database,
     n.nspname::varchar(128) as schema,
@@ -63,13 +62,13 @@ select
 from pg_class as c
 inner join pg_namespace as n on c.relnamespace = n.oid
 where c.relkind = 'r' and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg_temp%';
-grant select on public.svv_table_info to public;
+grant select on pg_catalog.svv_table_info to public;
 
 -- stl_load_errors: Redshift's log of rejected COPY lines (columns and char types as in Redshift,
 -- so readers trim() like on Redshift). Difference: here it is an ordinary table, so rows written
 -- by a COPY whose transaction fails roll back with it; Redshift keeps them.
 create sequence public.harness_query_id start 1000;
-create table public.stl_load_errors (
+create table pg_catalog.stl_load_errors (
     userid int,
     slice int,
     tbl int,
@@ -90,11 +89,11 @@ create table public.stl_load_errors (
     start_offset bigint,
     copy_job_id bigint
 );
-grant select, insert on public.stl_load_errors to public;
+grant select, insert on pg_catalog.stl_load_errors to public;
 grant usage on sequence public.harness_query_id to public;
 
 -- pg_last_copy_id(): query ID of the session's latest COPY (Redshift); harness_copy() records it.
-create function public.pg_last_copy_id() returns int
+create function pg_catalog.pg_last_copy_id() returns int
 language sql stable as $$ select coalesce(nullif(current_setting('harness.last_copy_id', true), ''), '-1')::int $$;
 
 -- harness_raise(): how the proxy fails a statement it cannot run, with Redshift's message.
@@ -253,9 +252,9 @@ begin
     -- Lines the proxy could not parse.
     for rec in select * from jsonb_array_elements(payload -> 'errors') loop
         rejected := rejected + 1;
-        insert into public.stl_load_errors (userid, slice, tbl, starttime, session, query, filename, line_number,
+        insert into pg_catalog.stl_load_errors (userid, slice, tbl, starttime, session, query, filename, line_number,
             colname, type, col_length, position, raw_line, raw_field_value, err_code, err_reason, is_partial)
-        values (0, 0, target::oid::int, getdate(), pg_backend_pid(), query_id,
+        values (0, 0, target::oid::int, pg_catalog.getdate(), pg_backend_pid(), query_id,
             left(payload -> 'files' ->> (rec ->> 0)::int, 256), (rec ->> 1)::bigint, '', '', '', 0,
             left(rec ->> 2, 1024), '', (rec ->> 3)::int, left(rec ->> 4, 100), 0);
         first_error := coalesce(first_error, format('error: %s; code: %s; file: %s; line: %s; raw_line: %s',
@@ -271,10 +270,10 @@ begin
             if conv.err_code is not null then
                 ok := false;
                 rejected := rejected + 1;
-                insert into public.stl_load_errors (userid, slice, tbl, starttime, session, query, filename,
+                insert into pg_catalog.stl_load_errors (userid, slice, tbl, starttime, session, query, filename,
                     line_number, colname, type, col_length, position, raw_line, raw_field_value, err_code,
                     err_reason, is_partial)
-                values (0, 0, target::oid::int, getdate(), pg_backend_pid(), query_id,
+                values (0, 0, target::oid::int, pg_catalog.getdate(), pg_backend_pid(), query_id,
                     left(payload -> 'files' ->> (rec ->> 0)::int, 256), (rec ->> 1)::bigint, col_names[i],
                     left(col_types[i], 10), coalesce(col_lengths[i]::text, ''), 0, left(rec ->> 2, 1024),
                     left(vals[i], 1024), conv.err_code, left(conv.err_reason, 100), 0);
