@@ -10,7 +10,17 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import CREDENTIALS, PROJECT_DIR, SAMPLE_ROOT, Warehouse, base_env, create_bucket, run_dbt
+from conftest import (
+    CREDENTIALS,
+    HARNESS_BUCKET,
+    HARNESS_IAM_ROLE,
+    PROJECT_DIR,
+    SAMPLE_ROOT,
+    Warehouse,
+    base_env,
+    create_bucket,
+    run_dbt,
+)
 from reference import build_star, read_events, read_songs
 
 RUNNER = Path(__file__).with_name("dag_runner.py")
@@ -273,3 +283,47 @@ def test_docs_dag_publishes_the_single_file_site_to_s3(
     page = s3_client.get_object(Bucket="sparkify-docs-site", Key="sparkify-docs/static_index.html")["Body"].read()
     assert b"Sparkify song-play warehouse" in page
     assert b"fct_songplays" in page
+
+
+def test_dag_hour_on_the_redshift_harness(airflow_env, redshift_harness, s3_endpoint, tmp_path):
+    """The production wiring: target redshift, manifest load mode, an Airflow connection; one hour, then
+    an hour without a file, which the input check turns into a clean skip before any COPY runs."""
+    schema = "dag_hour"
+    settings = redshift_harness.env(schema)
+    parsed = run_dbt(["parse", "--quiet", "--target", "redshift"], tmp_path, base_env(**settings))
+    assert parsed.returncode == 0, parsed.output
+    connection = {
+        "conn_type": "redshift",
+        "host": settings["REDSHIFT_HOST"],
+        "port": int(settings["REDSHIFT_PORT"]),
+        "login": settings["REDSHIFT_USER"],
+        "password": settings["REDSHIFT_PASSWORD"],
+        "schema": settings["REDSHIFT_DATABASE"],
+        "extra": {"sslmode": "disable"},
+    }
+    env = {
+        **airflow_env,
+        **CREDENTIALS,
+        "SPARKIFY_TARGET": "redshift",
+        "SPARKIFY_REDSHIFT_SCHEMA": schema,
+        "SPARKIFY_DBT_MANIFEST": str(tmp_path / "target" / "manifest.json"),
+        "SPARKIFY_DATA_ROOT": f"s3://{HARNESS_BUCKET}",
+        "SPARKIFY_IAM_ROLE": HARNESS_IAM_ROLE,
+        "SPARKIFY_S3_ENDPOINT_URL": s3_endpoint,
+        "AIRFLOW_CONN_REDSHIFT_DEFAULT": json.dumps(connection),
+    }
+    done = airflow_dags_test(env, "sparkify_hourly", "2018-11-15T15:00:00+00:00")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    finished = [line for line in (done.stdout + done.stderr).splitlines() if "DagRun Finished:" in line]
+    assert len(finished) == 1
+    assert ", state=success," in finished[0]
+    plays = {row[0] for row in redshift_harness.query("select songplay_id from fct_songplays", schema=schema)}
+    assert plays == window_plays(datetime(2018, 11, 15, 14), datetime(2018, 11, 15, 15))
+    assert settings["REDSHIFT_PASSWORD"] not in done.stdout + done.stderr
+
+    copies_before = sum(1 for s in redshift_harness.statements() if s["sql"].lstrip().lower().startswith("copy"))
+    outcome = dag_runner(env, "run", "2018-12-01T01:00:00+00:00")
+    assert outcome["state"] == "success"
+    assert {t["state"] for t in outcome["tasks"].values()} == {"skipped"}
+    copies_after = sum(1 for s in redshift_harness.statements() if s["sql"].lstrip().lower().startswith("copy"))
+    assert copies_after == copies_before
