@@ -14,7 +14,7 @@ export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 
-.PHONY: build test lint docs docs-serve show-copy dag-test deploy deploy-dry-run benchmark-dag-import clean venv
+.PHONY: build test lint docs docs-serve show-copy dag-test deploy deploy-dry-run benchmark-dag-import redshift-harness clean venv
 
 venv: $(BIN)/.installed
 
@@ -75,6 +75,10 @@ show-copy: venv
 	@for table in staging_events staging_songs; do \
 	  SPARKIFY_DATA_ROOT=$(S3_ROOT) SPARKIFY_IAM_ROLE=$(IAM_ROLE) $(BIN)/dbt compile --quiet \
 	    --no-populate-cache --target redshift --inline "{{ copy_json('$$table') }}" || exit 1; done
+
+# A local Redshift stand-in for debugging Redshift SQL by hand (README "How the Redshift path is tested").
+redshift-harness: venv
+	PYTHONPATH=tests $(BIN)/python -m redshift_harness up data/sparkify
 
 clean:
 	rm -rf target logs sparkify.duckdb .airflow
