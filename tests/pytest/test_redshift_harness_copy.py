@@ -147,7 +147,7 @@ def test_maxerror_keeps_good_lines_and_logs_each_bad_one_with_file_line_and_colu
     file = f"{root}/f.json"
     assert load_errors(redshift) == [
         (file, 2, "n", 1207, "Invalid digit, Value 'a', Pos 0, Type: Integer", "abc"),
-        (file, 3, "", 1224, "Invalid JSON: not a JSON object", ""),
+        (file, 3, "", 1224, "Malformed JSON: the line is not one valid JSON object", ""),
     ]
 
 

@@ -14,16 +14,22 @@ copy-usage_notes-copy-from-json.html; load error codes: r_Load_Error_Reference.h
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-# Load error codes and reasons this module produces (Redshift's codes; see r_Load_Error_Reference).
-BAD_UTF8 = (1220, "String contains invalid or unsupported UTF8 codepoints")
-BAD_JSON = (1224, "Invalid JSON: not a JSON object")
+# Load error codes and reasons this module produces: Redshift's codes (r_Load_Error_Reference), the
+# reasons worded as the project's load error contract (macros/copy_json/sparkify_load_error_contract.sql)
+# so that both engines write identical load_errors rows.
+BAD_UTF8 = (1220, "String contains invalid or unsupported UTF-8 codepoints. Bad UTF-8 hex sequence: {hex}")
+BYTE_ORDER_MARK = (1224, "Malformed JSON: the line starts with a UTF-8 byte order mark (EF BB BF)")
+MALFORMED_JSON = (1224, "Malformed JSON: the line is not one valid JSON object")
+NOT_AN_OBJECT = (1224, "Malformed JSON: the line is valid JSON but not an object")
 
-RAW_LINE_BYTES = 1024  # stl_load_errors.raw_line is char(1024)
+RAW_LINE_CHARS = 1024  # stl_load_errors.raw_line is char(1024); shown ASCII-only, so chars = bytes
+NON_ASCII = re.compile(r"[^\x01-\x7f]")
 
 
 class CopyError(Exception):
@@ -281,7 +287,10 @@ def _to_text(value: Any) -> str | None:
 
 
 def _raw(line: bytes) -> str:
-    return line[:RAW_LINE_BYTES].decode("utf-8", errors="ignore")
+    """A line as stl_load_errors shows it: without its CR, every non-ASCII character (or byte that is
+    not UTF-8) as a period, at most 1024 characters."""
+    text = line.decode("utf-8", errors="surrogateescape").rstrip("\r")
+    return NON_ASCII.sub(".", text)[:RAW_LINE_CHARS]
 
 
 def _lookup(document: Any, steps: list[str | int]) -> Any:
@@ -298,9 +307,10 @@ def _lookup(document: Any, steps: list[str | int]) -> Any:
 def records_of(data: bytes, mapper) -> tuple[list[tuple[int, str, list[str | None]]], list[tuple[int, str, int, str]]]:
     """Splits one object into records: ([(line, raw_line, values)], [(line, raw_line, code, reason)]).
 
-    A file is a sequence of JSON values separated by JSON whitespace; a value may span lines. A line
-    with invalid UTF-8 is an error (1220) and is skipped; a value that does not parse is an error
-    (1224) at the line where it starts, and parsing resumes on the next line.
+    A file is a sequence of JSON values separated by JSON whitespace; a value may span lines and is
+    numbered by the line where it ends. A line with invalid UTF-8 is an error (1220) and is skipped; a
+    value that does not parse, or is not an object, is an error (1224) at the line where it starts,
+    and parsing resumes on the next line.
     """
     raw_lines = data.split(b"\n")
     lines: list[str] = []
@@ -308,37 +318,41 @@ def records_of(data: bytes, mapper) -> tuple[list[tuple[int, str, list[str | Non
     for number, line in enumerate(raw_lines, start=1):
         try:
             lines.append(line.decode("utf-8"))
-        except UnicodeDecodeError:
-            errors.append((number, _raw(line), *BAD_UTF8))
+        except UnicodeDecodeError as error:
+            code, reason = BAD_UTF8
+            errors.append((number, _raw(line), code, reason.format(hex=f"{line[error.start]:02x}")))
             lines.append("")
     starts = [0]
     for line in lines:
         starts.append(starts[-1] + len(line) + 1)
+
+    def line_at(position: int) -> int:
+        return bisect.bisect_right(starts, position) - 1  # 0-based
+
     text = "\n".join(lines)
     records: list[tuple[int, str, list[str | None]]] = []
-    pos, line_index = 0, 0
+    pos = 0
     while True:
         while pos < len(text) and text[pos] in JSON_SPACE:
             pos += 1
         if pos >= len(text):
             break
-        while starts[line_index + 1] <= pos:
-            line_index += 1
-        number = line_index + 1
+        first = line_at(pos)
         try:
             value, end = DECODER.raw_decode(text, pos)
         except ValueError:
-            value, end = None, None
-        if end is None or not isinstance(value, dict | list):
-            errors.append((number, _raw(raw_lines[line_index]), *BAD_JSON))
-            pos = starts[line_index + 1]  # resume at the next line
+            kind = BYTE_ORDER_MARK if lines[first].startswith("\ufeff") else MALFORMED_JSON
+            errors.append((first + 1, _raw(raw_lines[first]), *kind))
+            pos = starts[first + 1]  # resume at the next line
             continue
-        values = mapper(value)
+        last = line_at(end - 1)
+        values = mapper(value) if isinstance(value, dict | list) else None
         if values is None:
-            errors.append((number, _raw(raw_lines[line_index]), *BAD_JSON))
+            errors.append((first + 1, _raw(raw_lines[first]), *NOT_AN_OBJECT))
         else:
-            records.append((number, _raw(raw_lines[line_index]), values))
+            records.append((last + 1, _raw(raw_lines[last]), values))
         pos = end
+    errors.sort(key=lambda error: error[0])
     return records, errors
 
 

@@ -84,7 +84,7 @@ create table pg_catalog.stl_load_errors (
     raw_line char(1024),
     raw_field_value char(1024),
     err_code int,
-    err_reason char(100),
+    err_reason char(512),  -- Redshift: char(100); wider here so the contract's reasons are kept whole
     is_partial int,
     start_offset bigint,
     copy_job_id bigint
@@ -105,7 +105,10 @@ end
 $$;
 
 -- harness_convert(): one JSON value → the text of a value of the column's type, as Redshift COPY
--- converts it, or a load error (code, reason). Called per value by harness_copy().
+-- converts it, or a load error (code, reason). Called per value by harness_copy(). Codes are
+-- Redshift's; reasons are worded as the project's load error contract
+-- (macros/copy_json/sparkify_load_error_contract.sql) so both engines write identical rejections:
+-- values in reasons are ASCII (other characters as '.'), cut to 100 characters.
 create function public.harness_convert(
     val text, type_name text, char_length int, options jsonb,
     out converted text, out err_code int, out err_reason text
@@ -113,7 +116,7 @@ create function public.harness_convert(
 language plpgsql immutable as $$
 declare
     kind text;
-    n numeric;
+    shown text := left(regexp_replace(val, '[^\x01-\x7F]', '.', 'g'), 100);
     bad_pos int;
     fmt text;
 begin
@@ -121,16 +124,17 @@ begin
     if val is null then
         return;
     end if;
-    if type_name in ('character varying', 'character') then
+    if type_name in ('character varying', 'character', 'text') then
         if (options ->> 'emptyasnull')::boolean and val = '' then
             converted := null;
             return;
         end if;
-        if (options ->> 'blanksasnull')::boolean and val ~ '^\s*$' then
+        if (options ->> 'blanksasnull')::boolean and trim(val) = '' then
             converted := null;
             return;
         end if;
-        if char_length is not null and octet_length(val) > char_length then
+        char_length := coalesce(char_length, 256);  -- Redshift: varchar/char/text without a length is 256 bytes
+        if octet_length(val) > char_length then
             if not (options ->> 'truncatecolumns')::boolean then
                 err_code := 1204;
                 err_reason := 'String length exceeds DDL length';
@@ -144,41 +148,58 @@ begin
         end if;
         return;
     end if;
+    -- An empty or blank value loads as NULL into every other type.
+    if trim(val) = '' then
+        converted := null;
+        return;
+    end if;
     if type_name in ('smallint', 'integer', 'bigint') then
         kind := case type_name when 'smallint' then 'Short' when 'integer' then 'Integer' else 'Long' end;
-        if val !~ '^[+-]?[0-9]+$' then
-            bad_pos := coalesce(length(substring(val from '^[+-]?[0-9]*')), 0);
+        if val !~ '^\s*[+-]?[0-9]+\s*$' then
+            bad_pos := length(substring(val from '^\s*[+-]?[0-9]*'));
             err_code := 1207;
-            err_reason := format('Invalid digit, Value ''%s'', Pos %s, Type: %s', substr(val, bad_pos + 1, 1), bad_pos, kind);
+            err_reason := format('Invalid digit, Value ''%s'', Pos %s, Type: %s',
+                regexp_replace(substr(val, bad_pos + 1, 1), '[^\x01-\x7F]', '.', 'g'), bad_pos, kind);
             return;
         end if;
-        n := val::numeric;
-        if (type_name = 'smallint' and n not between -32768 and 32767)
-           or (type_name = 'integer' and n not between -2147483648 and 2147483647)
-           or (type_name = 'bigint' and n not between -9223372036854775808 and 9223372036854775807) then
-            err_code := 1207;
-            err_reason := format('Overflow, Value ''%s'', Pos 0, Type: %s', val, kind);
+        converted := trim(val);
+        if (type_name = 'smallint' and converted::numeric not between -32768 and 32767)
+           or (type_name = 'integer' and converted::numeric not between -2147483648 and 2147483647)
+           or (type_name = 'bigint' and converted::numeric not between -9223372036854775808 and 9223372036854775807) then
+            converted := null;
+            err_code := 1222;
+            err_reason := format('Overflow, Value ''%s'', Type: %s', shown, kind);
         end if;
         return;
     end if;
     if type_name in ('double precision', 'real') then
-        if val !~* '^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)(e[+-]?[0-9]+)?$' then
+        kind := case type_name when 'real' then 'Float' else 'Double' end;
+        if val !~ '^\s*[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?\s*$' then
             err_code := 1208;
-            err_reason := format('Invalid digit, Value ''%s'', Pos 0, Type: Double', val);
+            err_reason := format('Invalid float format, Value ''%s'', Type: %s', shown, kind);
+            return;
         end if;
+        converted := trim(val);
+        begin
+            perform case type_name when 'real' then converted::real::float8 else converted::float8 end;
+        exception when numeric_value_out_of_range then
+            converted := null;
+            err_code := 1204;
+            err_reason := format('Out of range, Value ''%s'', Type: %s', shown, kind);
+        end;
         return;
     end if;
     if type_name like 'numeric%' then
-        if val !~* '^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)(e[+-]?[0-9]+)?$' then
+        if val !~* '^\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)(e[+-]?[0-9]+)?\s*$' then
             err_code := 1209;
-            err_reason := format('Invalid digit, Value ''%s'', Pos 0, Type: Decimal', val);
+            err_reason := format('Invalid digit, Value ''%s'', Type: Decimal', shown);
         end if;
         return;
     end if;
     if type_name = 'boolean' then
-        if lower(val) not in ('true', 'false', 't', 'f', '1', '0', 'yes', 'no', 'y', 'n') then
+        if lower(trim(val)) not in ('true', 'false', 't', 'f', '1', '0', 'yes', 'no', 'y', 'n') then
             err_code := 1210;
-            err_reason := format('Invalid boolean, Value ''%s''', val);
+            err_reason := format('Invalid boolean, Value ''%s''', shown);
         end if;
         return;
     end if;
@@ -201,7 +222,7 @@ begin
         end;
         return;
     end if;
-    -- text, super and anything else: loaded as the JSON text.
+    -- super and anything else: loaded as the JSON text.
 end
 $$;
 
@@ -256,7 +277,7 @@ begin
             colname, type, col_length, position, raw_line, raw_field_value, err_code, err_reason, is_partial)
         values (0, 0, target::oid::int, pg_catalog.getdate(), pg_backend_pid(), query_id,
             left(payload -> 'files' ->> (rec ->> 0)::int, 256), (rec ->> 1)::bigint, '', '', '', 0,
-            left(rec ->> 2, 1024), '', (rec ->> 3)::int, left(rec ->> 4, 100), 0);
+            left(rec ->> 2, 1024), '', (rec ->> 3)::int, left(rec ->> 4, 512), 0);
         first_error := coalesce(first_error, format('error: %s; code: %s; file: %s; line: %s; raw_line: %s',
             rec ->> 4, rec ->> 3, payload -> 'files' ->> (rec ->> 0)::int, rec ->> 1, left(rec ->> 2, 200)));
     end loop;
@@ -276,7 +297,7 @@ begin
                 values (0, 0, target::oid::int, pg_catalog.getdate(), pg_backend_pid(), query_id,
                     left(payload -> 'files' ->> (rec ->> 0)::int, 256), (rec ->> 1)::bigint, col_names[i],
                     left(col_types[i], 10), coalesce(col_lengths[i]::text, ''), 0, left(rec ->> 2, 1024),
-                    left(vals[i], 1024), conv.err_code, left(conv.err_reason, 100), 0);
+                    left(vals[i], 1024), conv.err_code, left(conv.err_reason, 512), 0);
                 first_error := coalesce(first_error, format('error: %s; code: %s; column: %s; file: %s; line: %s; raw_line: %s',
                     conv.err_reason, conv.err_code, col_names[i], payload -> 'files' ->> (rec ->> 0)::int,
                     rec ->> 1, left(rec ->> 2, 200)));
