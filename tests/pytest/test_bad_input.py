@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from bad_input_cases import BASE_FILES, CASES, EVENT_COLUMNS, SONG_COLUMNS, TEST_LABELS, Case
-from conftest import PROJECT_DIR, Warehouse
+from conftest import CREDENTIALS, PROJECT_DIR, Warehouse, create_bucket
 
 EVENTS = list(EVENT_COLUMNS.values())
 ERROR_COLUMNS = ["filename", "line_number", "colname", "err_code", "err_reason", "raw_field_value", "raw_line"]
@@ -145,3 +145,23 @@ def test_readme_documents_every_case():
     section = readme.split("## Bad input", 1)[1].split("\n## ", 1)[0]
     documented = re.findall(r"^\| `([a-z0-9_]+)` \|", section, re.MULTILINE)
     assert documented == [case.name for case in CASES]
+
+
+def test_rejections_from_s3_name_the_s3_uri_and_are_replaced_on_rerun(
+    new_warehouse, s3_endpoint, s3_client, tmp_path: Path
+):
+    """data_root on s3:// (moto_server): load_errors.filename is the s3:// URI, as Redshift shows it, and a
+    re-run replaces the file's rejections instead of adding to them."""
+    case = next(c for c in CASES if c.name == "truncated_json_line")
+    bucket = create_bucket(s3_client, "sparkify-bad-input")
+    for key, content in {**BASE_FILES, **case.files}.items():
+        s3_client.put_object(Bucket=bucket, Key=key, Body=content)
+    warehouse: Warehouse = new_warehouse()
+    for _ in range(2):
+        result = warehouse.dbt(
+            "build", vars={"data_root": f"s3://{bucket}"}, SPARKIFY_S3_ENDPOINT_URL=s3_endpoint, **CREDENTIALS
+        )
+        assert result.returncode == 0, result.output[-3000:]
+        rejected = warehouse.query("select filename, line_number, err_code from load_errors")
+        assert rejected == [(f"s3://{bucket}/{case.rejections[0].key}", 2, 1224)]
+    assert ordered(rows(warehouse, "staging_events", EVENTS)) == ordered(case.events)
