@@ -47,6 +47,9 @@ CASES = [
     ({"reload_songs": "maybe"}, "reload_songs", "maybe"),
     ({"song_match_tolerance_seconds": "1 or 1=1"}, "song_match_tolerance_seconds", "1 or 1=1"),
     ({"dimension_load_mode": "upsert"}, "dimension_load_mode", "upsert"),
+    ({"max_load_errors": "10; drop table load_errors"}, "max_load_errors", "10; drop table load_errors"),
+    ({"max_load_errors": "100001"}, "max_load_errors", "100001"),
+    ({"load_error_threshold": "-1"}, "load_error_threshold", "-1"),
 ]
 
 

@@ -8,6 +8,61 @@ source as (
 
 ),
 
+ranked_copies as (
+
+    -- A song is keyed by song_id; songs without one are left out (a warn-level source test counts
+    -- them). A song_id loaded twice (two files, or two objects in one file) is kept once,
+    -- deterministically: the latest load, then the values in a fixed order.
+    select
+        num_songs,
+        artist_id,
+        artist_latitude,
+        artist_longitude,
+        artist_location,
+        artist_name,
+        song_id,
+        title,
+        duration,
+        year,
+        _loaded_at,
+        row_number() over (
+            partition by song_id
+            order by
+                _loaded_at desc nulls last,
+                title asc nulls last,
+                artist_id asc nulls last,
+                artist_name asc nulls last,
+                duration asc nulls last,
+                year asc nulls last,
+                artist_location asc nulls last,
+                artist_latitude asc nulls last,
+                artist_longitude asc nulls last,
+                num_songs asc nulls last
+        ) as copy_rank
+    from source
+    where song_id is not null
+
+),
+
+deduplicated as (
+
+    select
+        num_songs,
+        artist_id,
+        artist_latitude,
+        artist_longitude,
+        artist_location,
+        artist_name,
+        song_id,
+        title,
+        duration,
+        year,
+        _loaded_at
+    from ranked_copies
+    where copy_rank = 1
+
+),
+
 cleaned as (
 
     select
@@ -21,7 +76,7 @@ cleaned as (
         duration,
         case when year = 0 then null else year end as year,
         _loaded_at as loaded_at
-    from source
+    from deduplicated
 
 )
 

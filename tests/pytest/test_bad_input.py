@@ -1,0 +1,167 @@
+"""The bad-input corpus (bad_input_cases.py) on DuckDB: every case is a real `dbt build` on its own data root.
+
+Per case: the exit code, every landing row with its values, every load_errors row (file, line,
+column, code, reason, raw value), the status of every data test (the expected ones warn or fail,
+all others pass), the song plays of the fact table (the good lines around the bad one reach the
+marts), and the case's queries.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from bad_input_cases import BASE_FILES, CASES, EVENT_COLUMNS, SONG_COLUMNS, TEST_LABELS, Case
+from conftest import CREDENTIALS, PROJECT_DIR, Warehouse, create_bucket
+
+EVENTS = list(EVENT_COLUMNS.values())
+ERROR_COLUMNS = ["filename", "line_number", "colname", "err_code", "err_reason", "raw_field_value", "raw_line"]
+
+
+def write_root(root: Path, files: dict[str, bytes | None]) -> None:
+    """The data root: the base files with the case's files added, replaced (or removed when None)."""
+    shutil.rmtree(root, ignore_errors=True)
+    for key, content in {**BASE_FILES, **files}.items():
+        if content is not None:
+            path = root / key
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+
+
+def rows(warehouse: Warehouse, table: str, columns: list[str]) -> list[dict]:
+    return [
+        dict(zip(columns, row, strict=True)) for row in warehouse.query(f"select {', '.join(columns)} from {table}")
+    ]
+
+
+def ordered(records: list[dict]) -> list[tuple]:
+    return sorted((tuple(record.items()) for record in records), key=repr)
+
+
+def landing_state(warehouse: Warehouse) -> dict[str, list[tuple]]:
+    return {
+        "staging_events": ordered(rows(warehouse, "staging_events", EVENTS)),
+        "staging_songs": ordered(rows(warehouse, "staging_songs", SONG_COLUMNS)),
+        "load_errors": ordered(rows(warehouse, "load_errors", ["table_name", *ERROR_COLUMNS])),
+    }
+
+
+def data_test_statuses(warehouse: Warehouse) -> dict[str, dict]:
+    """name -> {status, failures} of every data test and unit test of the last dbt call."""
+    results = json.loads((warehouse.workdir / "target" / "run_results.json").read_text())["results"]
+    return {
+        r["unique_id"].split(".")[2]: {"status": r["status"], "failures": r["failures"]}
+        for r in results
+        if r["unique_id"].startswith(("test.", "unit_test."))
+    }
+
+
+def label_of(name: str) -> str | None:
+    labels = [label for label, pattern in TEST_LABELS.items() if re.search(pattern, name)]
+    assert len(labels) <= 1, (name, labels)
+    return labels[0] if labels else None
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_bad_input_case(case: Case, new_warehouse, tmp_path: Path):
+    root = tmp_path / "data"
+    warehouse: Warehouse = new_warehouse()
+    if case.before is not None:
+        write_root(root, case.before)
+        warehouse.build(vars={"data_root": str(root)})
+        before = landing_state(warehouse)
+
+    write_root(root, case.files)
+    result = warehouse.dbt("build", vars={"data_root": str(root), **case.vars})
+    assert result.returncode == case.exit_code, result.output[-4000:]
+    if case.message:
+        assert case.message.format(root=root) in result.output, result.output[-4000:]
+    if case.unchanged:
+        assert landing_state(warehouse) == before
+        return
+
+    # Landing rows: every one, with its values (the good lines around the bad one included).
+    assert ordered(rows(warehouse, "staging_events", EVENTS)) == ordered(case.events)
+    assert ordered(rows(warehouse, "staging_songs", SONG_COLUMNS)) == ordered(case.songs)
+
+    # Rejections: file, line, column, code, reason, raw value; the raw line where the case says.
+    rejected = rows(warehouse, "load_errors", ["table_name", *ERROR_COLUMNS])
+    expected = [
+        {
+            "table_name": "staging_songs" if r.key.startswith("song_data/") else "staging_events",
+            "filename": f"{root}/{r.key}",
+            "line_number": r.line,
+            "colname": r.colname,
+            "err_code": r.code,
+            "err_reason": r.reason,
+            "raw_field_value": r.raw_field_value,
+        }
+        for r in case.rejections
+    ]
+    assert ordered([{k: v for k, v in r.items() if k != "raw_line"} for r in rejected]) == ordered(expected)
+    raw_lines = {(r["filename"], r["line_number"]): r["raw_line"] for r in rejected}
+    for r in case.rejections:
+        if r.raw_line is not None:
+            assert raw_lines[(f"{root}/{r.key}", r.line)] == r.raw_line
+
+    # Data tests: the expected ones warn or fail, every other one passes (or is skipped after a failure).
+    statuses = data_test_statuses(warehouse)
+    seen = {label_of(name) for name in statuses} - {None}
+    assert case.expected_warns | case.fails <= seen
+    for name, outcome in statuses.items():
+        label = label_of(name)
+        if label in case.fails:
+            assert outcome["status"] == "fail", name
+        elif label in case.expected_warns:
+            assert outcome["status"] == "warn", name
+        else:
+            allowed = {"pass"} if case.exit_code == 0 else {"pass", "skipped"}
+            assert outcome["status"] in allowed, (name, outcome)
+    if case.rejections:
+        assert statuses["rejected_lines"]["failures"] == len(case.rejections)
+
+    # The good lines reach the marts: every song play the landing table keeps is in the fact, once.
+    if case.exit_code == 0:
+        plays = {row[0] for row in warehouse.query("select songplay_id from fct_songplays")}
+        assert plays == case.plays
+    for sql, result_rows in case.queries:
+        assert warehouse.query(sql) == result_rows, sql
+
+
+def test_corpus_is_named_and_complete():
+    names = [case.name for case in CASES]
+    assert len(names) == len(set(names)) >= 20
+    assert all(re.fullmatch(r"[a-z0-9_]+", name) for name in names)
+    for case in CASES:
+        assert set(case.warns) | set(case.fails) <= set(TEST_LABELS), case.name
+
+
+def test_readme_documents_every_case():
+    """README "Bad input" holds one table row per case, named as here."""
+    readme = (PROJECT_DIR / "README.md").read_text()
+    section = readme.split("## Bad input", 1)[1].split("\n## ", 1)[0]
+    documented = re.findall(r"^\| `([a-z0-9_]+)` \|", section, re.MULTILINE)
+    assert documented == [case.name for case in CASES]
+
+
+def test_rejections_from_s3_name_the_s3_uri_and_are_replaced_on_rerun(
+    new_warehouse, s3_endpoint, s3_client, tmp_path: Path
+):
+    """data_root on s3:// (moto_server): load_errors.filename is the s3:// URI, as Redshift shows it, and a
+    re-run replaces the file's rejections instead of adding to them."""
+    case = next(c for c in CASES if c.name == "truncated_json_line")
+    bucket = create_bucket(s3_client, "sparkify-bad-input")
+    for key, content in {**BASE_FILES, **case.files}.items():
+        s3_client.put_object(Bucket=bucket, Key=key, Body=content)
+    warehouse: Warehouse = new_warehouse()
+    for _ in range(2):
+        result = warehouse.dbt(
+            "build", vars={"data_root": f"s3://{bucket}"}, SPARKIFY_S3_ENDPOINT_URL=s3_endpoint, **CREDENTIALS
+        )
+        assert result.returncode == 0, result.output[-3000:]
+        rejected = warehouse.query("select filename, line_number, err_code from load_errors")
+        assert rejected == [(f"s3://{bucket}/{case.rejections[0].key}", 2, 1224)]
+    assert ordered(rows(warehouse, "staging_events", EVENTS)) == ordered(case.events)

@@ -1,0 +1,36 @@
+{#-
+  Bad input surfaces here: one row per line a load rejected and has not been fixed since (the
+  source load_errors, replaced per file by every load). Warns when there is any, fails above var
+  load_error_threshold. The rows name file, line, column, code and reason; the load's log lists
+  them too (copy_json … rejected FILE:LINE CODE REASON). See README "Bad input".
+-#}
+-- Runs after both loads: depends_on: {{ ref('stg_sparkify__events') }}, {{ ref('stg_sparkify__songs') }}
+{{ config(
+    severity='error',
+    warn_if='>0',
+    error_if='>' ~ sparkify_settings().load_error_threshold
+) }}
+
+with
+
+load_errors as (
+
+    select * from {{ source('sparkify', 'load_errors') }}
+
+),
+
+rejected as (
+
+    select
+        table_name,
+        filename,
+        line_number,
+        colname,
+        err_code,
+        err_reason,
+        raw_field_value
+    from load_errors
+
+)
+
+select * from rejected
