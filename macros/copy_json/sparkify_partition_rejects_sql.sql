@@ -6,6 +6,7 @@
     9101 - window mode only: a row of day file D whose ts is not on UTC day D. Kept, it would land
            in another day's partition, and a later load of either day would duplicate or delete it.
            (Full mode keeps such a row in its ts day: a prefix COPY cannot tell a row's file.)
+  Nulls are typed: in a union, an untyped null is text on PostgreSQL (found by the Redshift harness).
   The temp table needs a column _source holding the data_root/key (plan.uris) the row was loaded
   from; those rows carry no line_number or raw_line (Redshift cannot know them after COPY).
   Renders nothing for tables that are not partitioned by day.
@@ -37,12 +38,12 @@ insert into {{ errors_temp }} (table_name, filename, line_number, colname, err_c
 select
     '{{ plan.table_name }}' as table_name,
     _source as filename,
-    null as line_number,
+    cast(null as bigint) as line_number,
     '{{ column }}' as colname,
     {{ contract.errors.partition_key_missing.code }} as err_code,
     {{ sparkify_load_error_reason_sql('partition_key_missing', {}) }} as err_reason,
-    null as raw_line,
-    null as raw_field_value
+    cast(null as varchar) as raw_line,
+    cast(null as varchar) as raw_field_value
 from {{ temp }}
 where {{ column }} is null
 {%- if plan.replace == 'window_days' %}
@@ -50,11 +51,11 @@ union all
 select
     '{{ plan.table_name }}' as table_name,
     _source as filename,
-    null as line_number,
+    cast(null as bigint) as line_number,
     '{{ column }}' as colname,
     {{ contract.errors.outside_file_day.code }} as err_code,
     {{ sparkify_load_error_reason_sql('outside_file_day', {'value': 'cast(' ~ column ~ ' as varchar)', 'day': day}) }} as err_reason,
-    null as raw_line,
+    cast(null as varchar) as raw_line,
     cast({{ column }} as varchar) as raw_field_value
 from {{ temp }}
 where {{ column }} is not null and ({{ outside }})

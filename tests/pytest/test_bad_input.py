@@ -1,4 +1,6 @@
-"""The bad-input corpus (bad_input_cases.py) on DuckDB: every case is a real `dbt build` on its own data root.
+"""The bad-input corpus (bad_input_cases.py) on both engines: every case is a real `dbt build` on its own data
+root, on DuckDB (a local folder) and on the Redshift harness (the same files in its S3 bucket, loaded by
+the real COPY statements). Cases marked on_redshift expect Redshift's own behaviour there.
 
 Per case: the exit code, every landing row with its values, every load_errors row (file, line,
 column, code, reason, raw value), the status of every data test (the expected ones warn or fail,
@@ -8,14 +10,16 @@ marts), and the case's queries.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from bad_input_cases import BASE_FILES, CASES, EVENT_COLUMNS, SONG_COLUMNS, TEST_LABELS, Case
-from conftest import CREDENTIALS, PROJECT_DIR, Warehouse, create_bucket
+from conftest import CREDENTIALS, HARNESS_BUCKET, PROJECT_DIR, RedshiftWarehouse, Warehouse, create_bucket
 
 EVENTS = list(EVENT_COLUMNS.values())
 ERROR_COLUMNS = ["filename", "line_number", "colname", "err_code", "err_reason", "raw_field_value", "raw_line"]
@@ -65,17 +69,44 @@ def label_of(name: str) -> str | None:
     return labels[0] if labels else None
 
 
+def write_s3(s3_client, bucket: str, prefix: str, files: dict[str, bytes | None]) -> None:
+    """write_root, in the harness's bucket under prefix."""
+    listed = s3_client.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/").get("Contents", [])
+    for item in listed:
+        s3_client.delete_object(Bucket=bucket, Key=item["Key"])
+    for key, content in {**BASE_FILES, **files}.items():
+        if content is not None:
+            s3_client.put_object(Bucket=bucket, Key=f"{prefix}/{key}", Body=content)
+
+
+def engine_setup(engine: str, case: Case, request, tmp_path: Path) -> tuple[Warehouse, str, Callable]:
+    """(warehouse, data root, writer of the data root's files) for the engine."""
+    if engine == "duckdb":
+        root = tmp_path / "data"
+        return request.getfixturevalue("new_warehouse")(), str(root), lambda files: write_root(root, files)
+    harness, s3_client = request.getfixturevalue("redshift_harness"), request.getfixturevalue("s3_client")
+    prefix = f"bad-input/{case.name}"
+    workdir = tmp_path / "redshift"
+    workdir.mkdir()
+    warehouse = RedshiftWarehouse(
+        workdir, harness, f"bad_{case.name}"[:63], data_root=f"s3://{HARNESS_BUCKET}/{prefix}"
+    )
+    return warehouse, warehouse.data_root, lambda files: write_s3(s3_client, HARNESS_BUCKET, prefix, files)
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "redshift"])
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
-def test_bad_input_case(case: Case, new_warehouse, tmp_path: Path):
-    root = tmp_path / "data"
-    warehouse: Warehouse = new_warehouse()
+def test_bad_input_case(case: Case, engine: str, request, tmp_path: Path):
+    if engine == "redshift":
+        case = dataclasses.replace(case, **case.on_redshift)
+    warehouse, root, write = engine_setup(engine, case, request, tmp_path)
     if case.before is not None:
-        write_root(root, case.before)
-        warehouse.build(vars={"data_root": str(root)})
+        write(case.before)
+        warehouse.build(vars={"data_root": root})
         before = landing_state(warehouse)
 
-    write_root(root, case.files)
-    result = warehouse.dbt("build", vars={"data_root": str(root), **case.vars})
+    write(case.files)
+    result = warehouse.dbt("build", vars={"data_root": root, **case.vars})
     assert result.returncode == case.exit_code, result.output[-4000:]
     if case.message:
         assert case.message.format(root=root) in result.output, result.output[-4000:]

@@ -32,7 +32,17 @@ def test_events_copy_full_mode(tmp_path):
     assert result.returncode == 0, result.output
     sql = result.output
     statements = [s.strip().split()[0].lower() for s in sql.split(";") if s.strip()]
-    assert statements == ["begin", "create", "copy", "delete", "insert", "drop", "commit"]
+    # One transaction: temp tables, COPY, its rejections from STL_LOAD_ERRORS, the partition check
+    # (rows without ts), the partition replace, the rejections replace.
+    assert statements == [
+        "begin", "create", "alter", "create", "copy", "update", "insert",
+        "insert", "delete",
+        "delete", "insert", "drop",
+        "delete", "insert", "drop",
+        "commit",
+    ]  # fmt: skip
+    assert re.search(r"^maxerror 1000$", sql, re.MULTILINE)
+    assert "from stl_load_errors\nwhere query = pg_last_copy_id();" in sql
     assert "from 's3://udacity-dend/log_data/'" in sql
     assert f"iam_role '{ROLE}'" in sql
     assert "region 'us-west-2'" in sql

@@ -372,7 +372,15 @@ def make_mapper(copy: CopyStatement, s3):
         return ignorecase
     if option.startswith("s3://"):
         paths = read_jsonpaths(s3, option, copy.columns)
-        return lambda doc: [_to_text(_lookup(doc, steps)) for steps in paths]
+        # A record that is an array only fits JSONPaths that index an array at the root ($[0]).
+        needs_object = any(isinstance(steps[0], str) for steps in paths)
+
+        def by_paths(doc: Any) -> list[str | None] | None:
+            if needs_object and not isinstance(doc, dict):
+                return None
+            return [_to_text(_lookup(doc, steps)) for steps in paths]
+
+        return by_paths
     if option.lower() == "noshred":
         raise CopyError("harness: JSON 'noshred' (SUPER) is valid Redshift but not emulated")
     raise CopyError(f"Invalid JSON option '{option}': expected 'auto', 'auto ignorecase' or an s3:// JSONPaths file")
