@@ -8,11 +8,110 @@ source as (
 
 ),
 
-ranked_copies as (
+duplicated_keys as (
 
     -- An event is keyed by (session_id, item_in_session); events without a key are left out (a
-    -- warn-level source test counts them). The same event loaded twice (e.g. in two files) is kept
-    -- once, deterministically: the latest load, then the latest ts, then the values in a fixed order.
+    -- warn-level test counts them). The same event loaded twice (e.g. in two files) is kept once.
+    -- Only the few duplicated keys go through the window below: ranking every event would cost a
+    -- sort of the whole log in every query of this view.
+    select
+        session_id,
+        item_in_session
+    from source
+    where session_id is not null and item_in_session is not null
+    group by session_id, item_in_session
+    having count(*) > 1
+
+),
+
+single_copies as (
+
+    select
+        source.artist,
+        source.auth,
+        source.first_name,
+        source.gender,
+        source.item_in_session,
+        source.last_name,
+        source.length,
+        source.level,
+        source.location,
+        source.method,
+        source.page,
+        source.registration,
+        source.session_id,
+        source.song,
+        source.status,
+        source.ts,
+        source.user_agent,
+        source.user_id,
+        source._loaded_at
+    from source
+    left join duplicated_keys
+        on
+            source.session_id = duplicated_keys.session_id
+            and source.item_in_session = duplicated_keys.item_in_session
+    where
+        source.session_id is not null
+        and source.item_in_session is not null
+        and duplicated_keys.session_id is null
+
+),
+
+ranked_copies as (
+
+    -- Deterministic: the latest load, then the latest ts, then the values in a fixed order.
+    select
+        source.artist,
+        source.auth,
+        source.first_name,
+        source.gender,
+        source.item_in_session,
+        source.last_name,
+        source.length,
+        source.level,
+        source.location,
+        source.method,
+        source.page,
+        source.registration,
+        source.session_id,
+        source.song,
+        source.status,
+        source.ts,
+        source.user_agent,
+        source.user_id,
+        source._loaded_at,
+        row_number() over (
+            partition by source.session_id, source.item_in_session
+            order by
+                source._loaded_at desc nulls last,
+                source.ts desc nulls last,
+                source.page asc nulls last,
+                source.user_id asc nulls last,
+                source.level asc nulls last,
+                source.song asc nulls last,
+                source.artist asc nulls last,
+                source.length asc nulls last,
+                source.first_name asc nulls last,
+                source.last_name asc nulls last,
+                source.gender asc nulls last,
+                source.location asc nulls last,
+                source.auth asc nulls last,
+                source.method asc nulls last,
+                source.status asc nulls last,
+                source.registration asc nulls last,
+                source.user_agent asc nulls last
+        ) as copy_rank
+    from source
+    inner join duplicated_keys
+        on
+            source.session_id = duplicated_keys.session_id
+            and source.item_in_session = duplicated_keys.item_in_session
+
+),
+
+deduplicated as (
+
     select
         artist,
         auth,
@@ -32,35 +131,9 @@ ranked_copies as (
         ts,
         user_agent,
         user_id,
-        _loaded_at,
-        row_number() over (
-            partition by session_id, item_in_session
-            order by
-                _loaded_at desc nulls last,
-                ts desc nulls last,
-                page asc nulls last,
-                user_id asc nulls last,
-                level asc nulls last,
-                song asc nulls last,
-                artist asc nulls last,
-                length asc nulls last,
-                first_name asc nulls last,
-                last_name asc nulls last,
-                gender asc nulls last,
-                location asc nulls last,
-                auth asc nulls last,
-                method asc nulls last,
-                status asc nulls last,
-                registration asc nulls last,
-                user_agent asc nulls last
-        ) as copy_rank
-    from source
-    where session_id is not null and item_in_session is not null
-
-),
-
-deduplicated as (
-
+        _loaded_at
+    from single_copies
+    union all
     select
         artist,
         auth,
