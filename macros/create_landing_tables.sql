@@ -3,6 +3,9 @@
   the declared columns and types. Runs before anything reads the sources (unit tests included).
 -#}
 {% macro create_landing_tables() %}
+  {#- Validate every var first, at parse time too: the hook's SQL is built from the landing schema
+      (var landing_schema), and it runs before any model. -#}
+  {%- do sparkify_settings() -%}
   {%- if not execute -%}{{ return('') }}{%- endif -%}
   {%- set statements = [] -%}
   {%- for node in graph.sources.values() if node.source_name == 'sparkify' and node.package_name == project_name -%}

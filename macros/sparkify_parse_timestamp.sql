@@ -5,7 +5,7 @@
 -#}
 {% macro sparkify_parse_timestamp(name, value) %}
   {%- set dt = modules.datetime -%}
-  {%- set m = modules.re.match('^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,6}))?)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?$', value) -%}
+  {%- set m = modules.re.fullmatch('^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,6}))?)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?$', value) -%}
   {%- set expected = "an ISO-8601 timestamp such as 2018-11-15T14:00:00+00:00" -%}
   {%- if not m -%}
     {{ sparkify_invalid_var(name, value, expected) }}

@@ -2,6 +2,8 @@
   Reads every run parameter (dbt var), validates it, and returns a dict of clean values.
   Anything that is templated into SQL or into an S3/local path goes through here first, so a
   malformed value fails at compile time with a message naming the var and the value.
+  Every check is an allow-list matched against the whole value (re.fullmatch: '$' alone would let a
+  trailing newline through), with a length limit (S3 keys are at most 1024 bytes).
 #}
 {% macro sparkify_settings() %}
   {%- set re = modules.re -%}
@@ -10,22 +12,23 @@
   {#- data_root: local folder or s3://bucket[/prefix]; no quotes, spaces, ';' or '..' -#}
   {%- set root_raw = var('data_root') or env_var('SPARKIFY_DATA_ROOT', 'data/sparkify') -%}
   {%- set root = (root_raw | string | trim).rstrip('/') -%}
-  {%- if not re.match('^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9_.=-]+)*|/?[A-Za-z0-9_.=-]+(/[A-Za-z0-9_.=-]+)*)$', root) or '..' in root.split('/') -%}
-    {{ sparkify_invalid_var('data_root', root_raw, "a local folder or s3://bucket[/prefix] made of letters, digits and _ . = - /") }}
+  {%- if root | length > 1024 or not re.fullmatch('^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9_.=-]+)*|/?[A-Za-z0-9_.=-]+(/[A-Za-z0-9_.=-]+)*)$', root) or '..' in root.split('/') -%}
+    {{ sparkify_invalid_var('data_root', root_raw, "a local folder or s3://bucket[/prefix] made of letters, digits and _ . = - /, at most 1024 characters") }}
   {%- endif -%}
   {%- do s.update({'data_root': root, 'is_s3': root.startswith('s3://')}) -%}
 
-  {#- key prefixes and the day-file pattern -#}
+  {#- key prefixes (relative to data_root: no leading '/') and the day-file pattern -#}
   {%- for name in ['events_prefix', 'songs_prefix'] -%}
-    {%- set value = (var(name) | string | trim).strip('/') -%}
-    {%- if not re.match('^[A-Za-z0-9_.=-]+(/[A-Za-z0-9_.=-]+)*$', value) or '..' in value.split('/') -%}
-      {{ sparkify_invalid_var(name, var(name), "an S3 key prefix made of letters, digits and _ . = - /") }}
+    {%- set value = (var(name) | string | trim).rstrip('/') -%}
+    {%- if value | length > 1024 or not re.fullmatch('^[A-Za-z0-9_.=-]+(/[A-Za-z0-9_.=-]+)*$', value) or '..' in value.split('/') -%}
+      {{ sparkify_invalid_var(name, var(name), "an S3 key prefix relative to data_root made of letters, digits and _ . = - /, at most 1024 characters") }}
     {%- endif -%}
     {%- do s.update({name: value}) -%}
   {%- endfor -%}
   {%- set day_key = var('events_day_key') | string | trim -%}
-  {%- if not re.match('^[A-Za-z0-9_.=%/-]+$', day_key) or '%d' not in day_key or '..' in day_key -%}
-    {{ sparkify_invalid_var('events_day_key', day_key, "a strftime pattern with %d made of letters, digits and _ . = - / %") }}
+  {#- only date directives: others render spaces (%c), newlines (%n) or slashes (%D, %x) into the key -#}
+  {%- if day_key | length > 1024 or not re.fullmatch('^([A-Za-z0-9_.=-]|%[Ymdyj])+(/([A-Za-z0-9_.=-]|%[Ymdyj])+)*$', day_key) or '%d' not in day_key or '..' in day_key -%}
+    {{ sparkify_invalid_var('events_day_key', day_key, "a strftime pattern with %d relative to events_prefix made of letters, digits, _ . = - / and the directives %Y %y %m %d %j, at most 1024 characters") }}
   {%- endif -%}
   {%- do s.update({'events_day_key': day_key}) -%}
 
@@ -34,30 +37,43 @@
     {%- set value = var(name) | string | trim -%}
     {%- if value | lower in ['auto', 'auto ignorecase'] -%}
       {%- do s.update({name: {'mode': value | lower, 'uri': none}}) -%}
-    {%- elif re.match('^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])?/?[A-Za-z0-9_.=-]+(/[A-Za-z0-9_.=-]+)*\.json$', value) and '..' not in value.split('/') -%}
+    {%- elif value | length <= 1024 and re.fullmatch('^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/|/)?[A-Za-z0-9_.=-]+(/[A-Za-z0-9_.=-]+)*\.json$', value) and '..' not in value.split('/') -%}
       {%- set uri = value if (value.startswith('s3://') or value.startswith('/')) else root ~ '/' ~ value -%}
       {%- do s.update({name: {'mode': 'jsonpaths', 'uri': uri}}) -%}
     {%- else -%}
-      {{ sparkify_invalid_var(name, value, "'auto', 'auto ignorecase', or the path/s3:// URI of a JSONPaths .json file") }}
+      {{ sparkify_invalid_var(name, value, "'auto', 'auto ignorecase', or the path/s3:// URI of a JSONPaths .json file (letters, digits and _ . = - /, at most 1024 characters)") }}
     {%- endif -%}
   {%- endfor -%}
 
   {#- Redshift COPY credentials: region and IAM role (never access keys) -#}
   {%- set region = (var('s3_region') or env_var('SPARKIFY_S3_REGION', 'us-west-2')) | string | trim -%}
-  {%- if not re.match('^[a-z]{2}(-[a-z]+)+-[0-9]$', region) -%}
+  {%- if region | length > 32 or not re.fullmatch('^[a-z]{2}(-[a-z]+)+-[0-9]$', region) -%}
     {{ sparkify_invalid_var('s3_region', region, "an AWS region such as us-west-2") }}
   {%- endif -%}
   {%- set iam_role = (var('iam_role') or env_var('SPARKIFY_IAM_ROLE', '')) | string | trim -%}
-  {%- if iam_role and not re.match('^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$', iam_role) -%}
+  {%- if iam_role and (iam_role | length > 1024 or not re.fullmatch('^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$', iam_role)) -%}
     {{ sparkify_invalid_var('iam_role', iam_role, "an IAM role ARN such as arn:aws:iam::123456789012:role/sparkify-copy") }}
   {%- endif -%}
   {%- do s.update({'s3_region': region, 'iam_role': iam_role}) -%}
 
   {%- set landing_schema = (var('landing_schema') or env_var('SPARKIFY_LANDING_SCHEMA', '')) | string | trim -%}
-  {%- if landing_schema and not re.match('^[A-Za-z_][A-Za-z0-9_]{0,126}$', landing_schema) -%}
+  {%- if landing_schema and not re.fullmatch('^[A-Za-z_][A-Za-z0-9_]{0,126}$', landing_schema) -%}
     {{ sparkify_invalid_var('landing_schema', landing_schema, "a plain schema name (letters, digits, _)") }}
   {%- endif -%}
   {%- do s.update({'landing_schema': landing_schema}) -%}
+
+  {#- Profile values read from the environment (profiles.yml): the DuckDB file, whose name becomes the
+      database identifier of every statement, and the S3 endpoint of the fsspec filesystem -#}
+  {%- if target.type == 'duckdb' -%}
+    {%- set duckdb_path = target.path | string -%}
+    {%- if duckdb_path != ':memory:' and (duckdb_path | length > 1024 or not re.fullmatch('^/?[A-Za-z0-9_.=-]+(/[A-Za-z0-9_.=-]+)*$', duckdb_path) or '..' in duckdb_path.split('/')) -%}
+      {{ sparkify_invalid_var('SPARKIFY_DUCKDB_PATH', duckdb_path, "a DuckDB file path made of letters, digits and _ . = - /, at most 1024 characters") }}
+    {%- endif -%}
+  {%- endif -%}
+  {%- set endpoint = env_var('SPARKIFY_S3_ENDPOINT_URL', '') -%}
+  {%- if endpoint and (endpoint | length > 1024 or not re.fullmatch('^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$', endpoint)) -%}
+    {{ sparkify_invalid_var('SPARKIFY_S3_ENDPOINT_URL', endpoint, "an http(s)://host[:port] URL without credentials or path") }}
+  {%- endif -%}
 
   {#- Window mode: both bounds or neither -#}
   {%- set start_raw = var('data_interval_start') | string | trim if var('data_interval_start') is not none else '' -%}
@@ -100,7 +116,7 @@
   {%- endif -%}
 
   {%- set tolerance = var('song_match_tolerance_seconds') | string | trim -%}
-  {%- if not re.match('^[0-9]{1,2}(\.[0-9]{1,6})?$', tolerance) -%}
+  {%- if not re.fullmatch('^[0-9]{1,2}(\.[0-9]{1,6})?$', tolerance) -%}
     {{ sparkify_invalid_var('song_match_tolerance_seconds', tolerance, "a number of seconds from 0 to 99.999999") }}
   {%- endif -%}
   {%- do s.update({'song_match_tolerance_seconds': tolerance}) -%}

@@ -20,6 +20,7 @@ startup.sh exports the fixed ones and the environment's configuration options gi
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,51 @@ from cosmos.profiles import RedshiftUserPasswordProfileMapping
 DAGS_DIR = Path(__file__).resolve().parents[1]
 TARGETS = ("duckdb", "redshift")
 PASSED_TO_DBT = ("IAM_ROLE", "S3_REGION", "S3_ENDPOINT_URL", "LANDING_SCHEMA")
+
+# Settings that reach dbt, SQL, a path or an S3 call: the allow-lists of the dbt project's
+# macros/sparkify_settings.sql (whole value, length limit, no '..' segment), checked here so that a bad
+# value fails the DAG import naming the setting before the input check or any dbt task uses it.
+_SEGMENTS = r"[A-Za-z0-9_.=-]+(/[A-Za-z0-9_.=-]+)*"
+_BUCKET = r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"
+_SCHEMA = (r"[A-Za-z_][A-Za-z0-9_]{0,126}", 127, "a plain schema name (letters, digits, _)")
+CHECKED: dict[str, tuple[str, int, str]] = {
+    "DATA_ROOT": (
+        rf"s3://{_BUCKET}(/{_SEGMENTS})?|/?{_SEGMENTS}",
+        1024,
+        "a local folder or s3://bucket[/prefix] made of letters, digits and _ . = - /",
+    ),
+    "IAM_ROLE": (
+        r"arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}",
+        1024,
+        "an IAM role ARN such as arn:aws:iam::123456789012:role/sparkify-copy",
+    ),
+    "S3_REGION": (r"[a-z]{2}(-[a-z]+)+-[0-9]", 32, "an AWS region such as us-west-2"),
+    "S3_ENDPOINT_URL": (
+        r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?",
+        1024,
+        "an http(s)://host[:port] URL without credentials or path",
+    ),
+    "LANDING_SCHEMA": _SCHEMA,
+    "REDSHIFT_SCHEMA": _SCHEMA,
+    "DUCKDB_PATH": (rf"/?{_SEGMENTS}", 1024, "a DuckDB file path made of letters, digits and _ . = - /"),
+    "DOCS_BUCKET": (_BUCKET, 63, "an S3 bucket name"),
+    "DOCS_PREFIX": (_SEGMENTS, 1024, "an S3 key prefix made of letters, digits and _ . = - /"),
+}
+
+
+def _shown(value: str) -> str:
+    """The value as an error message shows it: repr (escapes visible), cut after 200 characters."""
+    return repr(value[:200]) + (f" (first 200 of {len(value)} characters)" if len(value) > 200 else "")
+
+
+def _check(env: dict[str, str]) -> None:
+    for name, (pattern, limit, expected) in CHECKED.items():
+        value = env.get(name)
+        if value is None:
+            continue
+        clean = value.strip("/") if name == "DOCS_PREFIX" else value.rstrip("/") if name == "DATA_ROOT" else value
+        if len(clean) > limit or not re.fullmatch(pattern, clean) or ".." in clean.split("/"):
+            raise ValueError(f"SPARKIFY_{name}={_shown(value)}: expected {expected}, at most {limit} characters")
 
 
 def _settings_env(env: dict[str, str]) -> dict[str, str]:
@@ -70,6 +116,7 @@ class Settings:
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = _settings_env(dict(os.environ if env is None else env))
+        _check(env)
         target = env.get("TARGET", "duckdb").lower()
         if target not in TARGETS:
             raise ValueError(f"SPARKIFY_TARGET={target!r}: expected one of {', '.join(TARGETS)}")

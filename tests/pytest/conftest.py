@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -38,6 +39,13 @@ class DbtResult:
     output: str
 
 
+# Every credential-named value the suite hands to what it runs through base_env (REDSHIFT_PASSWORD,
+# AWS_SECRET_ACCESS_KEY, ..., also from the calling environment): test_secrets.py checks, last in the
+# session, that none of them was written to a log or an artifact.
+SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY", re.IGNORECASE)
+SESSION_SECRETS: dict[str, str] = {}  # value -> the env var it was passed as
+
+
 def base_env(**extra: str) -> dict[str, str]:
     env = {
         key: value
@@ -52,6 +60,9 @@ def base_env(**extra: str) -> dict[str, str]:
         DBT_USE_COLORS="false",
     )
     env.update(extra)
+    for key, value in env.items():
+        if SECRET_NAME.search(key) and value:
+            SESSION_SECRETS.setdefault(value, key)
     return env
 
 
@@ -288,3 +299,12 @@ def new_redshift_warehouse(tmp_path: Path, redshift_harness):
         return RedshiftWarehouse(workdir, redshift_harness, schema)
 
     return make
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "last: runs after every other test of the session (the secret scan)")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `last` go to the end of the session, in their order."""
+    items.sort(key=lambda item: item.get_closest_marker("last") is not None)
