@@ -4,8 +4,8 @@ retry), then the warehouse compared table by table with one full load of the sam
     python scripts/reliability_hours.py [--first-day 2018-11-01] [--last-day 2018-11-30]
         [--attempts 2] [--shuffle-days SEED] [--workdir DIR]
 
-Runs are made as the hourly DAG makes them (window vars, dbt build with the data tests) on a DuckDB
-file, over the bundled sample (only the chosen days). After each retry the tables must be exactly as
+Runs pass the window vars as the hourly DAG does and build its models and seed, on a DuckDB file,
+over the bundled sample (only the chosen days). After each retry the tables must be exactly as
 after the first attempt. At the end: per table, rows of the hourly warehouse and of the full load,
 duplicate keys, identical or not (every row compared, load times left out). Exit 0 when everything
 is identical, 1 on any difference or failed run. --shuffle-days runs the days in a shuffled order

@@ -2,9 +2,9 @@
 known points of a window run) and two runs at once all end in exactly the state one clean run gives.
 
 Every comparison is table by table on contents (Warehouse.snapshot: every row, load times left out),
-with no key duplicated and no relation left over. Runs are made as the hourly DAG makes them (window
-vars, dbt build with the data tests). The long variant, every hour of November 2018 run twice, is
-scripts/reliability_hours.py (make reliability-hours).
+with no key duplicated and no relation left over. Runs pass the window vars as the hourly DAG does and
+build its models and seed (reliability.BUILD). The long variant, every hour of November 2018 run
+twice, is scripts/reliability_hours.py (make reliability-hours).
 """
 
 from __future__ import annotations
