@@ -67,6 +67,12 @@ deploy-dry-run: venv
 benchmark-dag-import: venv
 	$(BIN)/python scripts/benchmark_dag_import.py
 
+# Long reliability check: every hour of November 2018 run twice (a retry), then compared table by
+# table with a full load; exit 1 on any difference. Hours on 2 cores. ARGS e.g. --shuffle-days 6
+.PHONY: reliability-hours
+reliability-hours: venv
+	$(BIN)/python scripts/reliability_hours.py $(ARGS)
+
 # Print the Redshift SQL of both COPY pre-hooks without connecting anywhere.
 # Override with e.g. make show-copy S3_ROOT=s3://my-bucket IAM_ROLE=arn:aws:iam::…:role/…
 S3_ROOT ?= s3://udacity-dend
