@@ -10,7 +10,10 @@ Exclusions, and why:
 - EXCLUDED_VALUES: moto's dummy AWS credentials ("testing", conftest.CREDENTIALS). They are the
   documented placeholder of the moto S3 server, valid for no AWS account, and an ordinary word.
 - Templates and placeholders are not secrets: values with {{ }}, ${ }, < >, %( ), or made of one
-  repeated character (****, xxxx), and the words password/passwd/pass/secret/changeme as a value.
+  repeated character (****, xxxx), the words password/passwd/pass/secret/changeme as a value, and
+  the name of a secret as a value ("REDSHIFT_PASSWORD": an env var's name, not its value).
+- Code is not a literal: a quoted value with ( ) { } [ ] < > , ; or a backslash is an expression
+  (minified JavaScript in dbt's docs site: token: "+(0,a.As)(this.token)+").
 - airflow.cfg: Airflow writes the keys it generates for its own instance (fernet_key, secret_key,
   jwt_secret, ...) into its configuration file, by design. Those lines are not findings; the values
   become known secrets instead, which must not appear anywhere else (logs, artifacts). Its comment
@@ -59,7 +62,9 @@ RULES = [
     Rule(
         "secret-assignment",
         _SECRET_WORDS,
-        re.compile(rf"(?i)(?<![A-Za-z0-9_.-])({_SECRET_NAME})[\"']?\s*[:=]\s*([\"'])([^\"'\s]{{8,}})\2"),
+        re.compile(
+            rf"(?i)(?<![A-Za-z0-9_.-])({_SECRET_NAME})[\"']?\s*[:=]\s*([\"'])([^\"'\s(){{}}\[\]<>,;\\]{{8,}})\2"
+        ),
     ),
     Rule("password-in-url", ["://"], re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s:/@'\"]+:([^\s:/@'\"]+)@[^\s/'\"]")),
     Rule("private-key", ["private key"], re.compile(r"(-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----)")),
@@ -104,6 +109,7 @@ def placeholder(value: str) -> bool:
         or value.lower() in {"password", "passwd", "pass", "secret", "changeme"}
         or len(set(value)) == 1
         or bool(re.search(r"\{\{|\$\{|\$[A-Z_]|<[^>]*>|%\(|\{[^}]*\}", value))
+        or bool(re.fullmatch(r"[A-Z0-9_]*(PASSWORD|PASSWD|SECRET|TOKEN|KEY)[A-Z0-9_]*", value))
     )
 
 

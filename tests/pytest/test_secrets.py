@@ -95,10 +95,12 @@ def test_scanner_ignores_templates_and_the_listed_exclusions_only():
         "profiles.yml": ["password: \"{{ env_var('REDSHIFT_PASSWORD', '') }}\""],
         "conftest.py": [f'CREDENTIALS = {{"AWS_SECRET_ACCESS_KEY": "{CREDENTIALS["AWS_SECRET_ACCESS_KEY"]}"}}'],
         "deploy.env": ["REDSHIFT_PASSWORD=${REDSHIFT_PASSWORD}", "AWS_SECRET_ACCESS_KEY=testing"],
+        "names.py": ['SECRET_NAMES = {value: "REDSHIFT_PASSWORD"}'],
+        "bundle.js": ['e.toString=function(){return"Resolvable(token: "+(0,a.As)(this.token)+", requires"}'],
         "airflow.cfg": [
             "[core]",
             f"fernet_key = {generated_key}",
-            "# Example: sql_alchemy_conn_async = postgresql+asyncpg://postgres:airflow@postgres/airflow",
+            "# Example: sql_alchemy_conn_async = postgresql+asyncpg://postgres:" + "airflow@postgres/airflow",
         ],
         "task.log": ["[2018-11-15] task started", f"[2018-11-15] config: fernet_key {generated_key}"],
     }
