@@ -70,11 +70,12 @@ con.close()
 
 # DuckDB's profile of SQL statements, in a fresh process: reads a JSON spec on stdin
 # {"db": path, "setup": [sql], "statements": [{"label", "sql"}]}, prints one JSON line per statement
-# {"label", "sql", "seconds", "operators": [[seconds, name, detail], ...]} (slowest operators first).
+# "PROFILE {"label", "sql", "seconds", "operators": [[seconds, name, detail], ...]}" (slowest first).
 PROFILER = """
 import json, os, sys, tempfile, time, duckdb
 spec = json.load(sys.stdin)
 con = duckdb.connect(spec["db"])
+con.execute("set enable_progress_bar = false")
 for sql in spec["setup"]:
     con.execute(sql)
 out = os.path.join(tempfile.mkdtemp(), "profile.json")
@@ -103,7 +104,7 @@ for item in spec["statements"]:
                 for node in json.load(handle).get("operator", []):
                     walk(node, operators)
         operators.sort(reverse=True)
-        print(json.dumps({"label": item["label"], "sql": " ".join(text.split())[:100], "seconds": seconds,
+        print("PROFILE " + json.dumps({"label": item["label"], "sql": " ".join(text.split())[:100], "seconds": seconds,
                           "operators": [o for o in operators[:4] if o[0] >= 0.001]}))
 """
 
@@ -404,6 +405,20 @@ def duckdb_profile(work: Path, root: Path, build: Warehouse, builds: list[Sample
             "format = 'newline_delimited')",
         }
     ]
+    # What a load that lets read_json type the declared columns directly would cost (for comparison).
+    source = manifest["sources"]["source.sparkify.sparkify.staging_events"]
+    typed = ", ".join(
+        f"'{c['meta']['json_key']}': '{c['data_type']}'"
+        for c in source["columns"].values()
+        if c["meta"].get("json_key")
+    )
+    statements.append(
+        {
+            "label": "reference: read_json of the event files, declared columns typed",
+            "sql": f"create temp table typed_events as select * from read_json('{root}/log_data/**/*.json', "
+            f"format = 'newline_delimited', columns = {{{typed}}})",
+        }
+    )
     statements += [
         {"label": f"load {table} (copy_json pre-hook of {uid.split('.')[-1]})", "sql": compiled_load(build, table)}
         for uid, table in loads.items()
@@ -425,7 +440,9 @@ def duckdb_profile(work: Path, root: Path, build: Warehouse, builds: list[Sample
         fail(f"DuckDB profile failed:\n{done.stderr[-3000:]}")
     lines = ["DuckDB profile of the full build's heavy statements (a fresh process, slowest operators):"]
     for line in done.stdout.splitlines():
-        item = json.loads(line)
+        if not line.startswith("PROFILE "):
+            continue
+        item = json.loads(line.removeprefix("PROFILE "))
         lines.append(f"  {item['seconds']:7.3f} s  {item['label']}: {item['sql']}")
         lines += [f"      {t:7.3f} s  {name} {detail}".rstrip() for t, name, detail in item["operators"]]
     return "\n".join(lines)
@@ -567,8 +584,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"Load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print()
     print(
-        f"{args.events:,} events over {args.days} days; medians of {args.runs} fresh-process runs "
-        "(peak RSS: the child's largest process)"
+        f"{args.events:,} events over {args.days} days ({math.ceil(args.events / args.days):,} a day); medians of "
+        f"{args.runs} fresh-process runs (peak RSS: the child's largest process)"
     )
     print()
     print(table(run.figures))
