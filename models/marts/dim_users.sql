@@ -28,7 +28,8 @@ ranked_events as (
     {%- if is_incremental() and window is not none %}
         -- A window run replaced whole UTC days of events: only users with an event on or after
         -- the first of them can have a newer latest event, and that event is on or after it too.
-        and event_at >= cast('{{ window.days[0] }}' as timestamp)
+        -- (On the stored epoch-ms column, so DuckDB skips the older row groups.)
+        and event_epoch_ms >= {{ window.days_start_ms }}
     {%- endif %}
 
 ),
