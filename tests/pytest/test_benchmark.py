@@ -40,8 +40,10 @@ def test_benchmark_measures_every_figure_and_reports_consistent_ratios(tmp_path)
     rows = {m["figure"]: m for m in map(ROW.match, done.stdout.splitlines()) if m}
     assert set(rows) == {
         "full build: wall",
+        "full build: CPU time",
         "full build: peak RSS",
         "hourly window run, 2 d history: wall",
+        "hourly window run, 2 d history: CPU time",
         "hourly window run, 2 d history: dbt node time",
         "hourly window run, 2 d history: peak RSS",
     }
