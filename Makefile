@@ -14,7 +14,7 @@ export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 
-.PHONY: build test lint docs docs-serve show-copy dag-test deploy deploy-dry-run benchmark-dag-import redshift-harness clean venv
+.PHONY: build test lint docs docs-serve show-copy dag-test deploy deploy-dry-run benchmark benchmark-dag-import redshift-harness clean venv
 
 venv: $(BIN)/.installed
 
@@ -72,6 +72,13 @@ benchmark-dag-import: venv
 .PHONY: reliability-hours
 reliability-hours: venv
 	$(BIN)/python scripts/reliability_hours.py $(ARGS)
+
+# Benchmarks on DuckDB, one table of figures (BENCHMARKS.md): full build vs the read_json floor,
+# hourly window run with 30 days vs 1 day of history, DAG import. About 4 minutes at 1M events.
+EVENTS ?= 1000000
+RUNS ?= 3
+benchmark: venv
+	$(BIN)/python scripts/benchmark.py --events $(EVENTS) --runs $(RUNS) --profile
 
 # Print the Redshift SQL of both COPY pre-hooks without connecting anywhere.
 # Override with e.g. make show-copy S3_ROOT=s3://my-bucket IAM_ROLE=arn:aws:iam::…:role/…

@@ -17,6 +17,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -58,10 +60,10 @@ def measure(mode: str, runs: int, env: dict[str, str]) -> list[float]:
     return seconds
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
+@contextmanager
+def prepared_env() -> Iterator[dict[str, str]]:
+    """Environment of the probes: a throwaway Airflow home holding the parsed dbt manifest and a
+    migrated metadata DB (where Cosmos caches dbt ls). scripts/benchmark.py reuses it."""
     with tempfile.TemporaryDirectory() as home:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "SPARKIFY_", "DBT_"))}
         env |= {
@@ -81,6 +83,14 @@ def main() -> None:
         )
         airflow = str(Path(sys.executable).with_name("airflow"))
         subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True)  # dbt ls cache
+        yield env
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    with prepared_env() as env:
         print(f"DAG file import time, {args.runs} fresh processes per mode (seconds)")
         print(f"{'load mode':<16}{'median':>8}{'min':>8}{'max':>8}")
         for mode in MODES:

@@ -1,10 +1,17 @@
-{{ config(dist='start_time', sort='start_time') }}
+{%- set settings = sparkify_settings() %}
+{%- set window = settings.window %}
+{{ config(materialized=sparkify_history_dimension_materialization(settings), dist='start_time', sort='start_time') }}
 
 with
 
 songplays as (
 
     select * from {{ ref('fct_songplays') }}
+    {%- if is_incremental() and window is not none %}
+    -- A window run adds the plays of its hour, within the days it loaded: start times from the
+    -- first of those days on cover them (and heal an earlier failed hour of the same day).
+    where start_time >= cast('{{ window.days[0] }}' as timestamp)
+    {%- endif %}
 
 ),
 

@@ -1,4 +1,6 @@
-{{ config(dist='all', sort='user_id') }}
+{%- set settings = sparkify_settings() %}
+{%- set window = settings.window %}
+{{ config(materialized=sparkify_history_dimension_materialization(settings), dist='all', sort='user_id') }}
 
 with
 
@@ -21,7 +23,14 @@ ranked_events as (
             order by event_at desc, session_id desc, item_in_session desc
         ) as recency_rank
     from events
-    where user_id is not null
+    where
+        user_id is not null
+    {%- if is_incremental() and window is not none %}
+        -- A window run replaced whole UTC days of events: only users with an event on or after
+        -- the first of them can have a newer latest event, and that event is on or after it too.
+        -- (On the stored epoch-ms column, so DuckDB skips the older row groups.)
+        and event_epoch_ms >= {{ window.days_start_ms }}
+    {%- endif %}
 
 ),
 

@@ -39,6 +39,10 @@ song_plays as (
     where
         app_pages.is_song_play
     {%- if window is not none %}
+        -- The window's UTC days on the stored epoch-ms column first (DuckDB skips the row groups
+        -- outside them, so a window run does not scan the whole history), then the exact window.
+        and events.event_epoch_ms >= {{ window.days_start_ms }}
+        and events.event_epoch_ms < {{ window.days_end_ms }}
         and events.event_at >= cast('{{ window.start_sql }}' as timestamp)
         and events.event_at < cast('{{ window.end_sql }}' as timestamp)
     {%- endif %}
