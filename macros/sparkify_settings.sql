@@ -124,7 +124,7 @@
   {#- Bad input: Redshift MAXERROR for one load, and the rejected-lines test's error threshold -#}
   {%- for name, upper in [('max_load_errors', 100000), ('load_error_threshold', 999999999)] -%}
     {%- set value = var(name) | string | trim -%}
-    {%- if not re.match('^[0-9]{1,9}$', value) or value | int > upper -%}
+    {%- if not re.fullmatch('[0-9]{1,9}', value) or value | int > upper -%}
       {{ sparkify_invalid_var(name, var(name), "an integer from 0 to " ~ upper) }}
     {%- endif -%}
     {%- do s.update({name: value | int}) -%}

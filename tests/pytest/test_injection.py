@@ -47,6 +47,8 @@ VALID: dict[str, str] = {
     "reload_songs": "true",
     "song_match_tolerance_seconds": "1.0",
     "dimension_load_mode": "truncate_insert",
+    "max_load_errors": "1000",
+    "load_error_threshold": "100",
 }
 # The window vars only exist in pairs: an attack on one keeps the other valid.
 PARTNER = {"data_interval_start": "data_interval_end", "data_interval_end": "data_interval_start"}
