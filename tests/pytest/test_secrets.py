@@ -117,16 +117,16 @@ def test_scanner_ignores_templates_and_the_listed_exclusions_only():
 
 def test_a_password_handed_to_dbt_stays_out_of_its_output_and_logs(tmp_path):
     """The Redshift password reaches dbt as REDSHIFT_PASSWORD (as on MWAA); dbt must not echo it."""
-    password = random_text(24)
-    env = base_env(REDSHIFT_PASSWORD=password, REDSHIFT_USER="sparkify_loader", SPARKIFY_IAM_ROLE=ROLE)
-    assert SESSION_SECRETS[password] == "REDSHIFT_PASSWORD"  # so the last test looks for it everywhere too
+    handed_out = random_text(24)
+    env = base_env(REDSHIFT_PASSWORD=handed_out, REDSHIFT_USER="sparkify_loader", SPARKIFY_IAM_ROLE=ROLE)
+    assert SESSION_SECRETS[handed_out] == "REDSHIFT_PASSWORD"  # so the last test looks for it everywhere too
     args = ["compile", "--no-populate-cache", "--target", "redshift", "--inline", "{{ copy_json('staging_events') }}"]
     result = run_dbt([*args, "--vars", '{"data_root": "s3://udacity-dend"}'], tmp_path, env)
     assert result.returncode == 0, result.output[-3000:]
     assert "copy sparkify_load__staging_events" in result.output
     assert (tmp_path / "logs" / "dbt.log").stat().st_size > 0
-    assert password not in result.output
-    findings = scan_files(files_under([tmp_path]), known={password: "REDSHIFT_PASSWORD"})
+    assert handed_out not in result.output
+    findings = scan_files(files_under([tmp_path]), known={handed_out: "REDSHIFT_PASSWORD"})
     assert findings == [], report(findings)
 
 
