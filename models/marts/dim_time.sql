@@ -7,7 +7,7 @@ with
 songplays as (
 
     select * from {{ ref('fct_songplays') }}
-    {%- if is_incremental() and window is not none %}
+    {%- if window is not none and is_incremental() %}
     -- A window run adds the plays of its hour, within the days it loaded: start times from the
     -- first of those days on cover them (and heal an earlier failed hour of the same day).
     where start_time >= cast('{{ window.days[0] }}' as timestamp)

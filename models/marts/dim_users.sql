@@ -25,7 +25,7 @@ ranked_events as (
     from events
     where
         user_id is not null
-    {%- if is_incremental() and window is not none %}
+    {%- if window is not none and is_incremental() %}
         -- A window run replaced whole UTC days of events: only users with an event on or after
         -- the first of them can have a newer latest event, and that event is on or after it too.
         -- (On the stored epoch-ms column, so DuckDB skips the older row groups.)
