@@ -50,9 +50,9 @@ with DAG(
             raise AirflowSkipException(f"No event file under {SETTINGS.data_root} for {keys}: load skipped.")
         return found
 
-    stage = DbtTaskGroup(group_id="stage", **layer_args(["tag:staging"]))
-    fact = DbtTaskGroup(group_id="songplays_fact", **layer_args(["tag:fact"]))
-    dimensions = DbtTaskGroup(group_id="dimensions", **layer_args(["tag:dimension"]))
+    stage = DbtTaskGroup(**layer_args("stage"))
+    fact = DbtTaskGroup(**layer_args("songplays_fact"))
+    dimensions = DbtTaskGroup(**layer_args("dimensions"))
     quality_checks = DbtTestLocalOperator(task_id="quality_checks", exclude="test_type:unit", **dbt_task_args())
 
     chain(begin(), stage, fact, dimensions, quality_checks, EmptyOperator(task_id="end"))

@@ -6,7 +6,8 @@ startup.sh exports the fixed ones and the environment's configuration options gi
     SPARKIFY_TARGET            duckdb (default) or redshift
     SPARKIFY_DBT_PROJECT_DIR   the dbt project (default: the repo root, or dags/dbt/sparkify on MWAA)
     SPARKIFY_DBT_MANIFEST      manifest.json for LoadMode.DBT_MANIFEST (default: <project>/target/manifest.json)
-    SPARKIFY_COSMOS_LOAD_MODE  dbt_manifest | dbt_ls | automatic (default: dbt_manifest on redshift, else automatic)
+    SPARKIFY_COSMOS_LOAD_MODE  dbt_manifest | dbt_ls | automatic (default: dbt_manifest on redshift, else automatic);
+                               dbt_ls runs one `dbt ls` per import for every layer (sparkify_pipeline/dbt_ls.py)
     SPARKIFY_DBT_EXECUTABLE    dbt in its own virtualenv (MWAA); default: dbt run in-process
     SPARKIFY_DATA_ROOT         local folder or s3://bucket holding log_data/ and song_data/
     SPARKIFY_DUCKDB_PATH       the DuckDB file (default: <project>/sparkify.duckdb)
@@ -28,6 +29,8 @@ from typing import Any
 from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import InvocationMode, LoadMode, TestBehavior
 from cosmos.profiles import RedshiftUserPasswordProfileMapping
+
+from sparkify_pipeline.dbt_ls import layer_files
 
 DAGS_DIR = Path(__file__).resolve().parents[1]
 TARGETS = ("duckdb", "redshift")
@@ -191,23 +194,37 @@ else:  # local: dbt in Airflow's own virtualenv, run in-process
 # Every dbt task: the window vars, no Airflow assets.
 OPERATOR_ARGS: dict[str, Any] = {"vars": WINDOW_VARS, "emit_datasets": False}
 
+# The layers of the graph (task group id -> dbt selectors): a new model lands in its layer by its tag.
+LAYERS: dict[str, list[str]] = {
+    "stage": ["tag:staging"],
+    "songplays_fact": ["tag:fact"],
+    "dimensions": ["tag:dimension"],
+}
+# Load mode dbt_ls: one `dbt ls` for every layer at import (sparkify_pipeline/dbt_ls.py), not one each.
+DBT_LS_FILES = (
+    layer_files(SETTINGS.project_dir, SETTINGS.target, LAYERS, SETTINGS.dbt_env, SETTINGS.dbt_executable)
+    if SETTINGS.load_mode == LoadMode.DBT_LS
+    else {}
+)
 
-def render_config(select: list[str]) -> RenderConfig:
-    """One layer of the graph: the dbt nodes with these selectors, one task per node, tests apart."""
-    config = RenderConfig(select=select, test_behavior=TestBehavior.NONE, load_method=SETTINGS.load_mode)
-    if SETTINGS.dbt_executable:  # only used by LoadMode.DBT_LS
-        config.invocation_mode = InvocationMode.SUBPROCESS
-        config.dbt_executable_path = SETTINGS.dbt_executable
-    return config
+
+def render_config(layer: str) -> RenderConfig:
+    """One layer of the graph: the dbt nodes of its selectors, one task per node, tests apart."""
+    if layer in DBT_LS_FILES:
+        return RenderConfig(
+            load_method=LoadMode.DBT_LS_FILE, dbt_ls_path=DBT_LS_FILES[layer], test_behavior=TestBehavior.NONE
+        )
+    return RenderConfig(select=LAYERS[layer], test_behavior=TestBehavior.NONE, load_method=SETTINGS.load_mode)
 
 
-def layer_args(select: list[str]) -> dict[str, Any]:
-    """Keyword arguments of a DbtTaskGroup for one layer."""
+def layer_args(layer: str) -> dict[str, Any]:
+    """Keyword arguments of the DbtTaskGroup of one layer (a key of LAYERS)."""
     return {
+        "group_id": layer,
         "project_config": PROJECT_CONFIG,
         "profile_config": PROFILE_CONFIG,
         "execution_config": EXECUTION_CONFIG,
-        "render_config": render_config(select),
+        "render_config": render_config(layer),
         "operator_args": OPERATOR_ARGS,
     }
 
