@@ -17,6 +17,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+pytest_plugins = ["session_scan", "xdist_plan"]
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 SAMPLE_ROOT = PROJECT_DIR / "data" / "sparkify"
 DBT = Path(sys.executable).with_name("dbt")
@@ -88,18 +90,30 @@ def run_dbt(args: list[str], workdir: Path, env: dict[str, str] | None = None) -
     return DbtResult(done.returncode, done.stdout + done.stderr)
 
 
+# How a Warehouse runs a dbt command line: (args, workdir, env) -> result. run_dbt starts the dbt
+# script; dbt_runner(worker) hands the call to a DbtWorker that imported dbt once (dbt_batch.py).
+DbtRunner = Callable[[list[str], Path, dict[str, str]], DbtResult]
+
+
+def dbt_runner(worker) -> DbtRunner:
+    from dbt_batch import DbtCall
+
+    return lambda args, workdir, env: worker.run(DbtCall(args, env, str(workdir)))
+
+
 class Warehouse:
     """One DuckDB file and the dbt invocations that build it."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, runner: DbtRunner = run_dbt) -> None:
         self.workdir = workdir
         self.path = workdir / "sparkify.duckdb"
+        self.runner = runner
 
     def dbt(self, *args: str, vars: dict | None = None, **env: str) -> DbtResult:
         command = list(args)
         if vars:
             command += ["--vars", json.dumps(vars)]
-        return run_dbt(command, self.workdir, base_env(SPARKIFY_DUCKDB_PATH=str(self.path), **env))
+        return self.runner(command, self.workdir, base_env(SPARKIFY_DUCKDB_PATH=str(self.path), **env))
 
     def build(self, vars: dict | None = None, **env: str) -> DbtResult:
         result = self.dbt("build", vars=vars, **env)
@@ -122,24 +136,37 @@ class Warehouse:
 
     def copy_to(self, workdir: Path) -> Warehouse:
         workdir.mkdir(parents=True, exist_ok=True)
-        other = Warehouse(workdir)
+        other = Warehouse(workdir, self.runner)
         shutil.copy(self.path, other.path)
         return other
 
 
+@pytest.fixture(scope="session")
+def dbt_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DbtRunner]:
+    """One dbt process per test process, for the many short dbt calls of the same test file."""
+    from dbt_batch import DbtWorker
+
+    worker = DbtWorker(base_env(), log_dir=tmp_path_factory.mktemp("dbt_worker"))
+    yield dbt_runner(worker)
+    worker.close()
+
+
 @pytest.fixture
-def new_warehouse(tmp_path: Path) -> Callable[[str], Warehouse]:
+def new_warehouse(tmp_path: Path, dbt_worker: DbtRunner) -> Callable[[str], Warehouse]:
+    """A new warehouse (workdir) per call; its dbt calls go to the test process's dbt worker."""
+
     def make(name: str = "wh") -> Warehouse:
         workdir = tmp_path / name
         workdir.mkdir()
-        return Warehouse(workdir)
+        return Warehouse(workdir, dbt_worker)
 
     return make
 
 
 @pytest.fixture(scope="session")
 def full_build(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
-    """The README's main job (dbt build, full mode) on the bundled sample, once per session."""
+    """The README's main job (dbt build, full mode) on the bundled sample, once per test process. It runs
+    the dbt script itself, as a user would (later calls on it go to a dbt worker only where a test says)."""
     warehouse = Warehouse(tmp_path_factory.mktemp("full_build"))
     warehouse.build()
     # Later dbt calls in this workdir overwrite target/; keep this build's own artifacts.
@@ -250,8 +277,15 @@ def redshift_harness(tmp_path_factory, s3_endpoint: str, s3_client):
 class RedshiftWarehouse(Warehouse):
     """One schema on the harness, built by dbt-redshift (--target redshift) like production."""
 
-    def __init__(self, workdir: Path, harness, schema: str, data_root: str = f"s3://{HARNESS_BUCKET}") -> None:
-        super().__init__(workdir)
+    def __init__(
+        self,
+        workdir: Path,
+        harness,
+        schema: str,
+        data_root: str = f"s3://{HARNESS_BUCKET}",
+        runner: DbtRunner = run_dbt,
+    ) -> None:
+        super().__init__(workdir, runner)
         self.harness = harness
         self.schema = schema
         self.data_root = data_root
@@ -266,7 +300,7 @@ class RedshiftWarehouse(Warehouse):
             "SPARKIFY_IAM_ROLE": HARNESS_IAM_ROLE,
             **env,
         }
-        return run_dbt(command, self.workdir, base_env(**settings))
+        return self.runner(command, self.workdir, base_env(**settings))
 
     def query(self, sql: str) -> list[tuple]:
         return self.harness.query(sql, schema=self.schema)
@@ -287,8 +321,8 @@ class RedshiftWarehouse(Warehouse):
 
 
 @pytest.fixture
-def new_redshift_warehouse(tmp_path: Path, redshift_harness):
-    """A fresh schema on the harness per call (named after the test)."""
+def new_redshift_warehouse(tmp_path: Path, redshift_harness, dbt_worker: DbtRunner):
+    """A fresh schema on the harness per call (named after the test); dbt calls go to the dbt worker."""
     made = []
 
     def make(name: str = "wh") -> RedshiftWarehouse:
@@ -296,15 +330,6 @@ def new_redshift_warehouse(tmp_path: Path, redshift_harness):
         workdir.mkdir()
         schema = f"t{abs(hash(str(workdir))) % 10**8}_{name}"
         made.append(schema)
-        return RedshiftWarehouse(workdir, redshift_harness, schema)
+        return RedshiftWarehouse(workdir, redshift_harness, schema, runner=dbt_worker)
 
     return make
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "last: runs after every other test of the session (the secret scan)")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests marked `last` go to the end of the session, in their order."""
-    items.sort(key=lambda item: item.get_closest_marker("last") is not None)

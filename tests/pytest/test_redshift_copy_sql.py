@@ -8,18 +8,18 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_DIR, base_env, redshift_parse_error, run_dbt
+from conftest import PROJECT_DIR, DbtRunner, base_env, redshift_parse_error
 
 ROLE = "arn:aws:iam::123456789012:role/sparkify-copy"
 SQLFLUFF = Path(sys.executable).with_name("sqlfluff")
 
 
-def render_copy(tmp_path: Path, table: str, vars: dict | None = None, **env: str):
+def render_copy(dbt: DbtRunner, tmp_path: Path, table: str, vars: dict | None = None, **env: str):
     """Renders copy_json(table) on the redshift target without connecting to a cluster."""
     args = ["compile", "--quiet", "--no-populate-cache", "--target", "redshift"]
     args += ["--inline", f"{{{{ copy_json('{table}') }}}}"]
     args += ["--vars", json.dumps({"data_root": "s3://udacity-dend", **(vars or {})})]
-    return run_dbt(args, tmp_path, base_env(**{"SPARKIFY_IAM_ROLE": ROLE, **env}))
+    return dbt(args, tmp_path, base_env(**{"SPARKIFY_IAM_ROLE": ROLE, **env}))
 
 
 def assert_parses_as_redshift(sql: str, tmp_path: Path) -> None:
@@ -27,8 +27,8 @@ def assert_parses_as_redshift(sql: str, tmp_path: Path) -> None:
     assert error is None, error
 
 
-def test_events_copy_full_mode(tmp_path):
-    result = render_copy(tmp_path, "staging_events")
+def test_events_copy_full_mode(dbt_worker, tmp_path):
+    result = render_copy(dbt_worker, tmp_path, "staging_events")
     assert result.returncode == 0, result.output
     sql = result.output
     statements = [s.strip().split()[0].lower() for s in sql.split(";") if s.strip()]
@@ -56,8 +56,8 @@ def test_events_copy_full_mode(tmp_path):
     assert_parses_as_redshift(sql, tmp_path)
 
 
-def test_songs_copy_uses_auto(tmp_path):
-    result = render_copy(tmp_path, "staging_songs")
+def test_songs_copy_uses_auto(dbt_worker, tmp_path):
+    result = render_copy(dbt_worker, tmp_path, "staging_songs")
     assert result.returncode == 0, result.output
     sql = result.output
     assert "from 's3://udacity-dend/song_data/'" in sql
@@ -67,12 +67,14 @@ def test_songs_copy_uses_auto(tmp_path):
     assert_parses_as_redshift(sql, tmp_path)
 
 
-def test_events_copy_window_mode_loads_each_day_once(tmp_path):
+def test_events_copy_window_mode_loads_each_day_once(dbt_worker, tmp_path):
     window = {
         "data_interval_start": "2018-11-15T23:00:00+00:00",
         "data_interval_end": "2018-11-16T01:00:00+00:00",
     }
-    result = render_copy(tmp_path, "staging_events", vars={**window, "events_json_option": "auto ignorecase"})
+    result = render_copy(
+        dbt_worker, tmp_path, "staging_events", vars={**window, "events_json_option": "auto ignorecase"}
+    )
     assert result.returncode == 0, result.output
     sql = result.output
     assert sql.count("copy sparkify_load__staging_events") == 2
@@ -96,18 +98,18 @@ def test_events_copy_window_mode_loads_each_day_once(tmp_path):
         ),
     ],
 )
-def test_redshift_copy_refuses_what_redshift_cannot_do(tmp_path, vars, env, message):
-    result = render_copy(tmp_path, "staging_events", vars=vars, **env)
+def test_redshift_copy_refuses_what_redshift_cannot_do(dbt_worker, tmp_path, vars, env, message):
+    result = render_copy(dbt_worker, tmp_path, "staging_events", vars=vars, **env)
     assert result.returncode != 0
     assert message in result.output
 
 
-def test_models_render_redshift_sql(tmp_path):
+def test_models_render_redshift_sql(dbt_worker, tmp_path):
     """Staging and dimension models compile on the redshift target and parse as Redshift SQL."""
     args = ["compile", "--quiet", "--no-populate-cache", "--target", "redshift"]
     args += ["--indirect-selection", "empty"]
     args += ["--select", "stg_sparkify__events", "stg_sparkify__songs", "dim_users", "dim_artists"]
-    result = run_dbt(args, tmp_path, base_env(SPARKIFY_IAM_ROLE=ROLE))
+    result = dbt_worker(args, tmp_path, base_env(SPARKIFY_IAM_ROLE=ROLE))
     assert result.returncode == 0, result.output[-3000:]
     compiled = sorted((tmp_path / "target" / "compiled").rglob("*.sql"))
     assert len(compiled) == 4
@@ -117,10 +119,10 @@ def test_models_render_redshift_sql(tmp_path):
         assert_parses_as_redshift(path.read_text(), tmp_path)
 
 
-def test_analyses_render_redshift_sql(tmp_path):
+def test_analyses_render_redshift_sql(dbt_worker, tmp_path):
     """The analysts' queries compile on the redshift target and parse as Redshift SQL."""
     args = ["compile", "--quiet", "--no-populate-cache", "--target", "redshift", "--select", "path:analyses"]
-    result = run_dbt(args, tmp_path, base_env(SPARKIFY_IAM_ROLE=ROLE))
+    result = dbt_worker(args, tmp_path, base_env(SPARKIFY_IAM_ROLE=ROLE))
     assert result.returncode == 0, result.output[-3000:]
     compiled = sorted((tmp_path / "target" / "compiled" / "sparkify" / "analyses").glob("*.sql"))
     assert len(compiled) == len(list((PROJECT_DIR / "analyses").glob("*.sql"))) >= 5
