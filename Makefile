@@ -43,8 +43,11 @@ lint: venv
 	$(BIN)/ruff format --check .
 	mkdir -p target && SPARKIFY_DUCKDB_PATH=target/lint.duckdb $(BIN)/sqlfluff lint models analyses
 
+# Both cores: pytest-xdist worker processes, each with its own DuckDB files, harness cluster, moto
+# server and S3 prefixes; how tests are shared out: tests/pytest/xdist_plan.py.
+TEST_WORKERS ?= 2
 test: venv lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --durations=25
 
 # Run the hourly DAG locally on DuckDB for one hour. HOUR is the run's logical time: the run
 # loads the hour that ends there (the default loads 2018-11-15 14:00-15:00 UTC).

@@ -41,6 +41,8 @@ def airflow_env(tmp_path_factory) -> dict[str, str]:
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
         AIRFLOW__COSMOS__ENABLE_TELEMETRY="False",
         SPARKIFY_DBT_MANIFEST=str(home / "target" / "manifest.json"),
+        # A DuckDB file of this test process's own, never the repo's: tests that run dbt set their own.
+        SPARKIFY_DUCKDB_PATH=str(home / "sparkify.duckdb"),
     )
     migrated = subprocess.run(
         [str(Path(sys.executable).with_name("airflow")), "db", "migrate"],

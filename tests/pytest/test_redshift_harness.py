@@ -131,7 +131,17 @@ def project_copy_with(tmp_path: Path, macro: str, old: str, new: str) -> Path:
         PROJECT_DIR,
         copy,
         ignore=shutil.ignore_patterns(
-            ".git", ".venv", "target", "logs", "data", ".airflow", "artifacts", "*.duckdb", "__pycache__"
+            ".git",
+            ".venv",
+            "target",
+            "logs",
+            "data",
+            ".airflow",
+            "artifacts",
+            "*.duckdb",
+            "__pycache__",
+            ".pytest_cache",
+            ".ruff_cache",
         ),
     )
     path = copy / "macros" / "copy_json" / macro

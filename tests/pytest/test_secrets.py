@@ -1,11 +1,9 @@
 """No keys, passwords or tokens in the tree, nor in anything the test session wrote.
 
 - The git-tracked tree.
-- Last in the session (marker `last`, see conftest): every file the session wrote under its temporary
-  directory (dbt logs and targets, Airflow homes and task logs, moto and harness logs, warehouses'
-  folders) and the repo's own output folders (logs/, target/, .airflow/, artifacts/), for
-  credential-shaped text and for the credentials the suite itself handed out (conftest.SESSION_SECRETS:
-  every credential-named env value that went through base_env) and Airflow's generated keys.
+- At the end of every session (session_scan.py, after every pytest-xdist worker): every file the session
+  wrote and the repo's own output folders, for credential-shaped text, for the credentials the suite
+  itself handed out (conftest.SESSION_SECRETS) and Airflow's generated keys; a finding fails the session.
 Findings are reported as file:line with the secret redacted. The scanner and its exclusions, each
 justified: secret_scan.py.
 """
@@ -14,14 +12,14 @@ from __future__ import annotations
 
 import secrets
 import string
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
-import pytest
 from conftest import CREDENTIALS, PROJECT_DIR, SESSION_SECRETS, base_env, run_dbt
 from secret_scan import EXCLUDED_VALUES, Finding, files_under, git_tracked_files, scan_files
 
-REPO_OUTPUTS = ["logs", "target", ".airflow", "artifacts"]
 ROLE = "arn:aws:iam::123456789012:role/sparkify-copy"
 
 
@@ -137,10 +135,37 @@ def test_git_tracked_tree_holds_no_secret():
     assert findings == [], report(findings)
 
 
-@pytest.mark.last
-def test_nothing_this_session_wrote_holds_a_secret(tmp_path_factory):
-    """Runs after every other test: their logs, targets, Airflow homes and artifacts."""
-    roots = [tmp_path_factory.getbasetemp(), *(PROJECT_DIR / name for name in REPO_OUTPUTS)]
-    files = list(files_under(roots))
-    findings = scan_files(files, known=dict(SESSION_SECRETS))
-    assert findings == [], report(findings)
+def test_a_secret_a_test_writes_fails_the_whole_session():
+    """The session-end scan (session_scan.py) runs after every worker of a pytest-xdist session: a test
+    that logs a credential it handed out through base_env fails the session, which names the file."""
+    handed_out = random_text(24)
+    with tempfile.TemporaryDirectory() as tmp:  # outside this session's folder, which its own scan reads
+        done = run_leaking_session(Path(tmp), handed_out)
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "2 passed" in done.stdout
+    assert "dbt.log:1: known-secret: <REDSHIFT_PASSWORD>" in done.stdout, done.stdout[-3000:]
+    assert handed_out not in done.stdout + done.stderr
+
+
+def run_leaking_session(tmp_path: Path, handed_out: str) -> subprocess.CompletedProcess:
+    """A pytest session of two tests under two xdist workers; one logs the password it handed out."""
+    (tmp_path / "test_leak.py").write_text(
+        "from conftest import base_env\n\n"
+        "def test_leaks(tmp_path):\n"
+        f"    env = base_env(REDSHIFT_PASSWORD={handed_out!r})\n"
+        "    (tmp_path / 'dbt.log').write_text('connecting with ' + env['REDSHIFT_PASSWORD'])\n"
+        "\n"
+        "def test_clean():\n"
+        "    assert True\n"
+    )
+    command = [sys.executable, "-m", "pytest", "-p", "session_scan", "-n", "2", "-p", "no:cacheprovider"]
+    command += ["--rootdir", str(tmp_path), "--basetemp", str(tmp_path / "session"), str(tmp_path / "test_leak.py")]
+    return subprocess.run(
+        command,
+        cwd=tmp_path,
+        env={**base_env(), "PYTHONPATH": str(Path(__file__).parent)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )

@@ -1,0 +1,58 @@
+"""How the suite is shared between pytest-xdist workers (`make test` runs two, one per core).
+
+- Tests go one by one to whichever worker is free (xdist's load scheduling), except the modules of
+  ONE_WORKER_MODULES, which go whole to one worker: their module fixtures are costly (test_injection.py
+  runs the dbt calls of all its tests as one batch; the harness build of test_redshift_harness.py and
+  the warehouses of test_reliability.py's crash tests take about 30 s each), so they are made once.
+  (xdist's own `xdist_group` mark does not work with pytest 9: it renames node ids, which pytest 9
+  no longer allows.)
+- The longest tests start first, so that the two workers finish at about the same time instead of
+  one worker ending the run alone with the slowest test. LONGEST_FIRST is ordered by measured time.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+import pytest
+
+ONE_WORKER_MODULES = {"test_injection.py", "test_redshift_harness.py", "test_reliability.py"}
+LONGEST_FIRST = [
+    "test_reliability.py",
+    "test_dag.py",
+    "test_bad_input.py",
+    "test_window_runs.py",
+    "test_redshift_harness.py",
+    "test_benchmark.py",
+]
+
+
+def module_of(nodeid: str) -> str:
+    return PurePosixPath(nodeid.split("::", 1)[0]).name
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every worker collects the same order: the modules of LONGEST_FIRST first, in that order."""
+    rank = {name: position for position, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(module_of(item.nodeid), len(rank)))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_Scheduler(), "sparkify_xdist_scheduler")
+
+
+class _Scheduler:
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_make_scheduler(self, config: pytest.Config, log):
+        if config.getvalue("dist") != "load":
+            return None
+        from xdist.scheduler import LoadScopeScheduling
+
+        class Scheduling(LoadScopeScheduling):
+            """Load scheduling, one test per work unit, but a whole module for ONE_WORKER_MODULES."""
+
+            def _split_scope(self, nodeid: str) -> str:
+                return nodeid.split("::", 1)[0] if module_of(nodeid) in ONE_WORKER_MODULES else nodeid
+
+        return Scheduling(config, log)
