@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
 import shutil
 from collections.abc import Callable
@@ -79,27 +80,50 @@ def write_s3(s3_client, bucket: str, prefix: str, files: dict[str, bytes | None]
             s3_client.put_object(Bucket=bucket, Key=f"{prefix}/{key}", Body=content)
 
 
-def engine_setup(engine: str, case: Case, request, tmp_path: Path) -> tuple[Warehouse, str, Callable]:
-    """(warehouse, data root, writer of the data root's files) for the engine."""
+def worker_id() -> str:
+    """gw0, gw1, ... under pytest-xdist; main without it."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="module")
+def slots(tmp_path_factory) -> dict[str, Path]:
+    """One place per engine that every case of this test process reuses: the same DuckDB path, data root,
+    schema, S3 prefix and target path for every case, so dbt keeps its partial parse from one case to the
+    next (each case only changes files and data). A case starts from an empty warehouse all the same."""
+    base = tmp_path_factory.mktemp("bad_input")
+    made = {engine: base / engine for engine in ("duckdb", "redshift")}
+    for path in made.values():
+        path.mkdir()
+    return made
+
+
+def engine_setup(engine: str, request, slots: dict[str, Path], dbt_worker) -> tuple[Warehouse, str, Callable]:
+    """(warehouse, data root, writer of the data root's files) for the engine, emptied for a new case."""
     if engine == "duckdb":
-        root = tmp_path / "data"
-        return request.getfixturevalue("new_warehouse")(), str(root), lambda files: write_root(root, files)
+        warehouse = Warehouse(slots["duckdb"], runner=dbt_worker)
+        for leftover in (warehouse.path, warehouse.path.with_name(warehouse.path.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        root = slots["duckdb"] / "data"
+        return warehouse, str(root), lambda files: write_root(root, files)
     harness, s3_client = request.getfixturevalue("redshift_harness"), request.getfixturevalue("s3_client")
-    prefix = f"bad-input/{case.name}"
-    workdir = tmp_path / "redshift"
-    workdir.mkdir()
+    prefix = f"bad-input/{worker_id()}"
     warehouse = RedshiftWarehouse(
-        workdir, harness, f"bad_{case.name}"[:63], data_root=f"s3://{HARNESS_BUCKET}/{prefix}"
+        slots["redshift"],
+        harness,
+        f"bad_input_{worker_id()}",
+        data_root=f"s3://{HARNESS_BUCKET}/{prefix}",
+        runner=dbt_worker,
     )
+    harness.query(f"drop schema if exists {warehouse.schema} cascade")
     return warehouse, warehouse.data_root, lambda files: write_s3(s3_client, HARNESS_BUCKET, prefix, files)
 
 
 @pytest.mark.parametrize("engine", ["duckdb", "redshift"])
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
-def test_bad_input_case(case: Case, engine: str, request, tmp_path: Path):
+def test_bad_input_case(case: Case, engine: str, request, slots: dict[str, Path], dbt_worker):
     if engine == "redshift":
         case = dataclasses.replace(case, **case.on_redshift)
-    warehouse, root, write = engine_setup(engine, case, request, tmp_path)
+    warehouse, root, write = engine_setup(engine, request, slots, dbt_worker)
     if case.before is not None:
         write(case.before)
         warehouse.build(vars={"data_root": root})
