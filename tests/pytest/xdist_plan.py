@@ -19,11 +19,11 @@ import pytest
 ONE_WORKER_MODULES = {"test_injection.py", "test_redshift_harness.py", "test_reliability.py"}
 LONGEST_FIRST = [
     "test_reliability.py",
-    "test_dag.py",
-    "test_bad_input.py",
-    "test_window_runs.py",
     "test_redshift_harness.py",
+    "test_dag.py",
     "test_benchmark.py",
+    "test_window_runs.py",
+    "test_bad_input.py",
 ]
 
 
