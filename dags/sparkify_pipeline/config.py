@@ -214,7 +214,11 @@ def render_config(layer: str) -> RenderConfig:
         return RenderConfig(
             load_method=LoadMode.DBT_LS_FILE, dbt_ls_path=DBT_LS_FILES[layer], test_behavior=TestBehavior.NONE
         )
-    return RenderConfig(select=LAYERS[layer], test_behavior=TestBehavior.NONE, load_method=SETTINGS.load_mode)
+    config = RenderConfig(select=LAYERS[layer], test_behavior=TestBehavior.NONE, load_method=SETTINGS.load_mode)
+    if SETTINGS.dbt_executable:  # automatic mode falls back to Cosmos' own dbt ls when there is no manifest
+        config.invocation_mode = InvocationMode.SUBPROCESS
+        config.dbt_executable_path = SETTINGS.dbt_executable
+    return config
 
 
 def layer_args(layer: str) -> dict[str, Any]:
