@@ -14,7 +14,7 @@ where {{ day_column }} >= {{ plan.start_ms }} and {{ day_column }} < {{ plan.end
 where floor({{ day_column }} / 86400000.0) in (select distinct floor({{ day_column }} / 86400000.0) from {{ temp }})
 {%- endif %};
 insert into {{ landing }} ({{ json_names | join(', ') }}, _loaded_at)
-select {{ json_names | join(', ') }}, {{ dbt.current_timestamp() }}
+select {{ json_names | join(', ') }}, {{ sparkify_utc_now() }}
 from {{ temp }};
 drop table {{ temp }}
 {%- endmacro %}

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import itertools
 import json
+from datetime import UTC, date, datetime, timedelta
 
 import duckdb
 import pytest
 from conftest import SAMPLE_ROOT, Warehouse
 from reference import build_star, read_events, read_songs
+from reliability import day_window, sample_subset, window_vars
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +83,24 @@ def test_rerunning_the_full_build_changes_nothing(full_build: Warehouse, tmp_pat
     before = again.snapshot()
     again.build()
     assert again.snapshot() == before
+
+
+def test_a_run_on_a_machine_in_another_time_zone_stores_utc(full_build: Warehouse, tmp_path):
+    """TZ=America/Los_Angeles (UTC-8 in November): every load time is UTC (it used to be local time,
+    8 hours off), and the plays of the day are the ones a UTC machine builds."""
+    root = sample_subset(tmp_path / "data", ["2018-11-15"])
+    with (root / "log_data" / "2018" / "11" / "2018-11-15-events.json").open("ab") as day_file:
+        day_file.write(b"\n{not json")  # one rejected line, so load_errors gets a load time too
+    warehouse = Warehouse(tmp_path / "los_angeles")  # its own dbt process: TZ is read at start
+    warehouse.workdir.mkdir()
+    started = datetime.now(UTC).replace(tzinfo=None)
+    warehouse.build(vars={**window_vars(*day_window("2018-11-15")), "data_root": str(root)}, TZ="America/Los_Angeles")
+    ended = datetime.now(UTC).replace(tzinfo=None)
+    for table in ("staging_events", "staging_songs", "load_errors"):
+        [(first, last)] = warehouse.query(f"select min(_loaded_at), max(_loaded_at) from {table}")
+        assert started - timedelta(seconds=1) <= first <= last <= ended, (table, first, last, started)
+    day_plays = [row for row in full_build.table("fct_songplays") if row[1].date() == date(2018, 11, 15)]
+    assert warehouse.table("fct_songplays") == day_plays
 
 
 def test_merge_mode_dimensions_equal_truncate_insert_mode(full_build: Warehouse, new_warehouse):
