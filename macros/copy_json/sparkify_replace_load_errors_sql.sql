@@ -1,7 +1,6 @@
 {#-
   Engine-neutral: inside the load's transaction, replaces the rejections of the files this load
-  read (those whose filename starts with one of plan.uris, the data_root/key prefixes; matched
-  with left(), not LIKE, where _ is a wildcard) by the rows of the rejections temp table
+  read (sparkify_plan_files_predicate) by the rows of the rejections temp table
   (load_errors' columns without _loaded_at), stamped with the load time, then drops it. A re-run
   never duplicates rejections; a fixed file clears them.
 -#}
@@ -9,11 +8,9 @@
   {%- set load_errors = sparkify_landing('load_errors').relation -%}
   {%- set columns = ['table_name', 'filename', 'line_number', 'colname', 'err_code', 'err_reason', 'raw_line', 'raw_field_value'] -%}
 delete from {{ load_errors }}
-where
-    table_name = '{{ plan.table_name }}'
-    and ({% for uri in plan.uris %}left(filename, {{ uri | length }}) = '{{ uri }}'{{ ' or ' if not loop.last }}{% endfor %});
+where {{ sparkify_plan_files_predicate(plan) }};
 insert into {{ load_errors }} ({{ columns | join(', ') }}, _loaded_at)
-select {{ columns | join(', ') }}, {{ dbt.current_timestamp() }}
+select {{ columns | join(', ') }}, {{ sparkify_utc_now() }}
 from {{ errors_temp }};
 drop table {{ errors_temp }}
 {%- endmacro %}

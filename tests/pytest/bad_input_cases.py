@@ -76,6 +76,7 @@ TS_MISSING = "ts is missing or null: the row belongs to no UTC day partition"
 # Data tests a case may expect to warn or fail, by label: a regex on the test's node name.
 TEST_LABELS = {
     "rejected_lines": r"^rejected_lines$",
+    "rejected_lines_of_this_run": r"^rejected_lines_of_this_run$",
     "duplicate_events": r"^duplicate_landing_rows_stg_sparkify__events_",
     "unkeyed_events": r"^unkeyed_landing_rows_stg_sparkify__events_",
     "truncated_events": r"^possibly_truncated_stg_sparkify__events_",
@@ -535,7 +536,7 @@ CASES: list[Case] = [
         {NEW_SONG_KEY: json.dumps(PRETTY_SONG, indent=2).encode()},
         songs=[*GOOD_SONGS, landing_song(PRETTY_SONG)],
     ),
-    # --- limits: MAXERROR and the rejected_lines threshold; re-runs
+    # --- limits: MAXERROR and the rejected-lines threshold; re-runs
     Case(
         "more_rejections_than_max_load_errors",
         "more rejected lines than var max_load_errors (MAXERROR): the load fails naming the table, the "
@@ -557,12 +558,12 @@ CASES: list[Case] = [
     ),
     Case(
         "rejections_above_load_error_threshold",
-        "more rows in load_errors than var load_error_threshold: rejected_lines fails the build (the good "
-        "lines are loaded)",
+        "the files this run loaded rejected more lines than var load_error_threshold: "
+        "rejected_lines_of_this_run fails the build (the good lines are loaded)",
         events_file(TRUNCATED, b"[]"),
         vars={"load_error_threshold": 1},
         rejections=(_rejected(TRUNCATED, 2), _rejected(b"[]", 3, NOT_AN_OBJECT)),
-        fails=frozenset({"rejected_lines"}),
+        fails=frozenset({"rejected_lines_of_this_run"}),
         exit_code=1,
     ),
     Case(

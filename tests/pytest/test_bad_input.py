@@ -19,7 +19,22 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from bad_input_cases import BASE_FILES, CASES, EVENT_COLUMNS, SONG_COLUMNS, TEST_LABELS, Case
+from bad_input_cases import (
+    BASE_FILES,
+    CASES,
+    DAY_MS,
+    EVENT_COLUMNS,
+    SONG_COLUMNS,
+    T0,
+    TEST_LABELS,
+    TRUNCATED,
+    WINDOW,
+    Case,
+    event,
+    events_file,
+    line,
+    lines,
+)
 from conftest import CREDENTIALS, HARNESS_BUCKET, PROJECT_DIR, RedshiftWarehouse, Warehouse, create_bucket
 
 EVENTS = list(EVENT_COLUMNS.values())
@@ -189,6 +204,52 @@ def test_bad_input_case(case: Case, engine: str, request, slots: dict[str, Path]
         assert plays == case.plays
     for sql, result_rows in case.queries:
         assert warehouse.query(sql) == result_rows, sql
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "redshift"])
+def test_old_rejections_warn_and_only_this_runs_files_count_against_the_threshold(
+    engine: str, request, slots: dict[str, Path], dbt_worker
+):
+    """load_error_threshold 1: a bad line in the 14th's file (that run warns), then one in the 15th's. The
+    15th's run passes: the 14th's rejection stays in load_errors and warns, but it is not this run's.
+    A second bad line in the 15th's file then fails the run, counting 2 (its own), not 3. (dbt reports 0
+    failures for a test that passes.)"""
+    warehouse, root, write = engine_setup(engine, request, slots, dbt_worker)
+    earlier = event(701, 0, T0 - DAY_MS)
+    day_14 = {"log_data/2018/11/2018-11-14-events.json": lines(earlier, line(earlier)[:50])}
+    window_14 = {key: value.replace("2018-11-15", "2018-11-14") for key, value in WINDOW.items()}
+
+    def window_run(files: dict[str, bytes], window: dict[str, str]) -> tuple[int, dict[str, dict]]:
+        write(files)
+        result = warehouse.dbt(*BUILD, vars={"data_root": root, "load_error_threshold": 1, **window})
+        statuses = data_test_statuses(warehouse)
+        return result.returncode, {name: statuses[name] for name in ("rejected_lines", "rejected_lines_of_this_run")}
+
+    assert window_run(day_14, window_14) == (
+        0,
+        {
+            "rejected_lines": {"status": "warn", "failures": 1},
+            "rejected_lines_of_this_run": {"status": "pass", "failures": 0},
+        },
+    )
+    assert window_run({**day_14, **events_file(TRUNCATED)}, WINDOW) == (
+        0,
+        {
+            "rejected_lines": {"status": "warn", "failures": 2},
+            "rejected_lines_of_this_run": {"status": "pass", "failures": 0},
+        },
+    )
+    assert window_run({**day_14, **events_file(TRUNCATED, b"[]")}, WINDOW) == (
+        1,
+        {
+            "rejected_lines": {"status": "warn", "failures": 3},
+            "rejected_lines_of_this_run": {"status": "fail", "failures": 2},
+        },
+    )
+    assert {row[0].rsplit("/", 1)[1] for row in warehouse.query("select filename from load_errors")} == {
+        "2018-11-14-events.json",
+        "2018-11-15-events.json",
+    }
 
 
 def test_corpus_is_named_and_complete():
