@@ -1,16 +1,22 @@
 {%- set settings = sparkify_settings() %}
-{%- set window = settings.window %}
-{{ config(materialized=sparkify_history_dimension_materialization(settings), dist='start_time', sort='start_time') }}
+{%- set scope = sparkify_merge_scope(settings) %}
+{{ config(
+    materialized=sparkify_history_dimension_materialization(settings),
+    dist='start_time',
+    sort='start_time',
+    pre_hook="{{ sparkify_delete_merge_scope('start_time') }}"
+) }}
 
 with
 
 songplays as (
 
     select * from {{ ref('fct_songplays') }}
-    {%- if window is not none and is_incremental() %}
-    -- A window run adds the plays of its hour, within the days it loaded: start times from the
-    -- first of those days on cover them (and heal an earlier failed hour of the same day).
-    where start_time >= cast('{{ window.days[0] }}' as timestamp)
+    {%- if scope.kind == 'days' and is_incremental() %}
+    -- A window run replaces the UTC days the fact merged (the pre-hook deleted them here first).
+    where
+        start_time >= cast('{{ scope.start_sql }}' as timestamp)
+        and start_time < cast('{{ scope.end_sql }}' as timestamp)
     {%- endif %}
 
 ),

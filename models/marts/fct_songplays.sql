@@ -3,12 +3,13 @@
         materialized='incremental',
         unique_key='songplay_id',
         dist='start_time',
-        sort='start_time'
+        sort='start_time',
+        pre_hook="{{ sparkify_delete_merge_scope('start_time') }}"
     )
 }}
 
 {%- set settings = sparkify_settings() %}
-{%- set window = settings.window %}
+{%- set scope = sparkify_merge_scope(settings) %}
 
 with
 
@@ -38,13 +39,12 @@ song_plays as (
         on events.page = app_pages.page
     where
         app_pages.is_song_play
-    {%- if window is not none %}
-        -- The window's UTC days on the stored epoch-ms column first (DuckDB skips the row groups
-        -- outside them, so a window run does not scan the whole history), then the exact window.
-        and events.event_epoch_ms >= {{ window.days_start_ms }}
-        and events.event_epoch_ms < {{ window.days_end_ms }}
-        and events.event_at >= cast('{{ window.start_sql }}' as timestamp)
-        and events.event_at < cast('{{ window.end_sql }}' as timestamp)
+    {%- if scope.kind == 'days' %}
+        -- A window run: every play of the UTC days its load replaced, not only its hour, so late,
+        -- corrected and re-sent lines reach the fact (the pre-hook deleted these days first). On
+        -- the stored epoch-ms column: DuckDB skips the row groups outside them.
+        and events.event_epoch_ms >= {{ scope.start_ms }}
+        and events.event_epoch_ms < {{ scope.end_ms }}
     {%- endif %}
 
 ),

@@ -23,6 +23,7 @@ LONGEST_FIRST = [
     "test_dag.py",
     "test_benchmark.py",
     "test_window_runs.py",
+    "test_convergence.py",
     "test_bad_input.py",
 ]
 

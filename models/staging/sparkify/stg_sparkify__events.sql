@@ -60,7 +60,8 @@ single_copies as (
 
 ranked_copies as (
 
-    -- Deterministic: the latest load, then the latest ts, then the values in a fixed order.
+    -- Deterministic whatever the load order, so window runs in any order end like a full build:
+    -- the latest ts, then the values in a fixed order (never the load time).
     select
         source.artist,
         source.auth,
@@ -84,7 +85,6 @@ ranked_copies as (
         row_number() over (
             partition by source.session_id, source.item_in_session
             order by
-                source._loaded_at desc nulls last,
                 source.ts desc nulls last,
                 source.page asc nulls last,
                 source.user_id asc nulls last,
