@@ -73,7 +73,7 @@ def duplicate_keys(warehouse: Warehouse) -> dict[str, int]:
     found = {}
     for table, key in KEYS.items():
         groups = f"select count(*) as n from {table} group by {key} having count(*) > 1"
-        extra = warehouse.query(f"select coalesce(sum(n - 1), 0) from ({groups})")[0][0]
+        extra = warehouse.query(f"select coalesce(sum(n - 1), 0) from ({groups}) as duplicated")[0][0]
         if extra:
             found[table] = int(extra)
     return found
