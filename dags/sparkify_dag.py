@@ -2,20 +2,26 @@
 
 begin (input check) → stage (COPY pre-hooks: songs ∥ events, seeds) → songplays fact →
 dimensions (in parallel) → quality checks (every dbt data test) → end.
+begin is a sensor: it waits for every event file of the run's interval (looking every
+input_poke_minutes, freeing its worker slot in between) and, when one is still missing after
+input_timeout_minutes, fails without retries, so the run fails and no dbt task runs.
+Quality checks that only warn leave the run green but are summarised in the task log and sent to
+the on_warning hook (sparkify_pipeline/alerts.py).
 Layers are dbt selections, so a new model lands in its layer without editing this file.
 Settings come from the environment (see sparkify_pipeline/config.py and the README).
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from airflow.providers.standard.operators.empty import EmptyOperator
-from airflow.sdk import DAG, chain, task
-from airflow.sdk.exceptions import AirflowSkipException
+from airflow.sdk import DAG, PokeReturnValue, chain, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 from cosmos import DbtTaskGroup
 from cosmos.operators.local import DbtTestLocalOperator
+from sparkify_pipeline.alerts import on_dbt_warnings
 from sparkify_pipeline.config import SETTINGS, dbt_task_args, layer_args
 
 default_args = {
@@ -39,20 +45,30 @@ with DAG(
     doc_md=__doc__,
 ) as dag:
 
-    @task(task_id="begin")
-    def begin(data_interval_start: datetime | None = None, data_interval_end: datetime | None = None) -> list[str]:
-        """Finds the event files of this run; skips the whole run (visibly) when there are none."""
+    @task.sensor(
+        task_id="begin",
+        mode="reschedule",
+        poke_interval=timedelta(minutes=SETTINGS.input_poke_minutes),
+        timeout=timedelta(minutes=SETTINGS.input_timeout_minutes),
+    )
+    def begin(
+        data_interval_start: datetime | None = None, data_interval_end: datetime | None = None
+    ) -> PokeReturnValue:
+        """Done when every event file of this run exists; its XCom is their keys. Times out into a failed run."""
         from sparkify_pipeline.source_files import event_keys, existing
 
         keys = event_keys(SETTINGS.project_dir, data_interval_start, data_interval_end)
         found = existing(SETTINGS.data_root, keys, SETTINGS.dbt_env.get("SPARKIFY_S3_ENDPOINT_URL"))
-        if not found:
-            raise AirflowSkipException(f"No event file under {SETTINGS.data_root} for {keys}: load skipped.")
-        return found
+        missing = [key for key in keys if key not in found]
+        if missing:
+            logging.getLogger(__name__).info("sparkify: waiting for %s under %s", missing, SETTINGS.data_root)
+        return PokeReturnValue(is_done=not missing, xcom_value=found)
 
     stage = DbtTaskGroup(**layer_args("stage"))
     fact = DbtTaskGroup(**layer_args("songplays_fact"))
     dimensions = DbtTaskGroup(**layer_args("dimensions"))
-    quality_checks = DbtTestLocalOperator(task_id="quality_checks", exclude="test_type:unit", **dbt_task_args())
+    quality_checks = DbtTestLocalOperator(
+        task_id="quality_checks", exclude="test_type:unit", on_warning_callback=on_dbt_warnings, **dbt_task_args()
+    )
 
     chain(begin(), stage, fact, dimensions, quality_checks, EmptyOperator(task_id="end"))

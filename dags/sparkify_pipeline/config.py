@@ -10,16 +10,23 @@ startup.sh exports the fixed ones and the environment's configuration options gi
                                dbt_ls runs one `dbt ls` per import for every layer (sparkify_pipeline/dbt_ls.py)
     SPARKIFY_DBT_EXECUTABLE    dbt in its own virtualenv (MWAA); default: dbt run in-process
     SPARKIFY_DATA_ROOT         local folder or s3://bucket holding log_data/ and song_data/
+                               (redshift: must be s3://bucket[/prefix], Redshift COPY reads only S3)
     SPARKIFY_DUCKDB_PATH       the DuckDB file (default: <project>/sparkify.duckdb)
     SPARKIFY_REDSHIFT_CONN_ID  Airflow connection of the Redshift cluster (default: redshift_default)
     SPARKIFY_REDSHIFT_SCHEMA   schema of the models on Redshift (default: sparkify)
     SPARKIFY_IAM_ROLE, SPARKIFY_S3_REGION, SPARKIFY_S3_ENDPOINT_URL: passed on to dbt.
     SPARKIFY_DOCS_BUCKET, SPARKIFY_DOCS_PREFIX (sparkify-docs), SPARKIFY_DOCS_CONN_ID (aws_default):
                                where the daily docs DAG publishes the docs site (no bucket: no docs DAG)
+    SPARKIFY_INPUT_TIMEOUT_MINUTES (60), SPARKIFY_INPUT_POKE_MINUTES (5): how long `begin` waits for the
+                               run's event files before it fails the run, and how often it looks
+                               (positive numbers of minutes, fractions allowed)
+    SPARKIFY_ON_WARNING        package.module:function, called with the task context when dbt data tests of
+                               quality_checks warn, after the summary in the task log (sparkify_pipeline/alerts.py)
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -65,6 +72,8 @@ CHECKED: dict[str, tuple[str, int, str]] = {
     "DOCS_BUCKET": (_BUCKET, 63, "an S3 bucket name"),
     "DOCS_PREFIX": (_SEGMENTS, 1024, "an S3 key prefix made of letters, digits and _ . = - /"),
 }
+# SPARKIFY_ON_WARNING: package.module:function, Python identifiers only (it is imported, never evaluated).
+_HOOK = r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*"
 
 
 def _shown(value: str) -> str:
@@ -80,6 +89,31 @@ def _check(env: dict[str, str]) -> None:
         clean = value.strip("/") if name == "DOCS_PREFIX" else value.rstrip("/") if name == "DATA_ROOT" else value
         if len(clean) > limit or not re.fullmatch(pattern, clean) or ".." in clean.split("/"):
             raise ValueError(f"SPARKIFY_{name}={_shown(value)}: expected {expected}, at most {limit} characters")
+
+
+def _minutes(env: dict[str, str], name: str, default: float) -> float:
+    """A positive number of minutes (fractions allowed: tests wait seconds)."""
+    value = env.get(name)
+    if value is None:
+        return default
+    try:
+        minutes = float(value)
+    except ValueError:
+        minutes = math.nan
+    if not (math.isfinite(minutes) and minutes > 0):
+        raise ValueError(f"SPARKIFY_{name}={_shown(value)}: expected a positive number of minutes, such as 5 or 0.5")
+    return minutes
+
+
+def _hook(env: dict[str, str]) -> str | None:
+    """SPARKIFY_ON_WARNING: an importable package.module:function, imported only when tests warn."""
+    value = env.get("ON_WARNING")
+    if value is not None and (len(value) > 200 or not re.fullmatch(_HOOK, value)):
+        raise ValueError(
+            f"SPARKIFY_ON_WARNING={_shown(value)}: expected package.module:function (a Python callable),"
+            " at most 200 characters"
+        )
+    return value
 
 
 def _settings_env(env: dict[str, str]) -> dict[str, str]:
@@ -114,6 +148,9 @@ class Settings:
     docs_bucket: str | None = None
     docs_prefix: str = "sparkify-docs"
     docs_conn_id: str = "aws_default"
+    input_timeout_minutes: float = 60.0
+    input_poke_minutes: float = 5.0
+    on_warning: str | None = None
     dbt_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -127,6 +164,12 @@ class Settings:
         mode = env.get("COSMOS_LOAD_MODE") or ("dbt_manifest" if target == "redshift" else "automatic")
         if mode not in ("dbt_manifest", "dbt_ls", "automatic"):
             raise ValueError(f"SPARKIFY_COSMOS_LOAD_MODE={mode!r}: expected dbt_manifest, dbt_ls or automatic")
+        if target == "redshift" and not env.get("DATA_ROOT", "").startswith("s3://"):
+            got = _shown(env["DATA_ROOT"]) if env.get("DATA_ROOT") else "none (the default is the local sample folder)"
+            raise ValueError(
+                "SPARKIFY_TARGET=redshift needs SPARKIFY_DATA_ROOT=s3://bucket[/prefix]"
+                f" (Redshift COPY reads only S3); got {got}"
+            )
         data_root = env.get("DATA_ROOT") or str(project_dir / "data" / "sparkify")
         if not data_root.startswith("s3://"):
             data_root = str((project_dir / data_root).resolve())  # dbt runs in a temporary copy
@@ -151,6 +194,9 @@ class Settings:
             docs_bucket=env.get("DOCS_BUCKET") or None,
             docs_prefix=env.get("DOCS_PREFIX", "sparkify-docs").strip("/"),
             docs_conn_id=env.get("DOCS_CONN_ID", "aws_default"),
+            input_timeout_minutes=_minutes(env, "INPUT_TIMEOUT_MINUTES", 60.0),
+            input_poke_minutes=_minutes(env, "INPUT_POKE_MINUTES", 5.0),
+            on_warning=_hook(env),
             dbt_env=dbt_env,
         )
 

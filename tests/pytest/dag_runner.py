@@ -1,10 +1,14 @@
 """Loads the Sparkify DAG as Airflow does and prints JSON for test_dag.py.
 
     python dag_runner.py describe                      # DAG attributes, tasks and edges
-    python dag_runner.py run LOGICAL_DATE [--retry-delay-seconds N]   # one dag.test() run
+    python dag_runner.py run LOGICAL_DATE [--retry-delay-seconds N] [--mark-success REGEX]   # one dag.test() run
+
+dag.test() runs every task in this process: the task logs are this process's output, before the JSON.
+A run's tasks report state, try_number and reschedules (how often a sensor in reschedule mode waited).
 
 --retry-delay-seconds shortens the delay between retries (the DAG's own is 5 minutes) so a test
-can watch every retry happen; the number of retries stays the DAG's.
+can watch every retry happen; the number of retries stays the DAG's. --mark-success marks the tasks
+whose id matches REGEX as succeeded without running them (dag.test()'s mark_success_pattern).
 """
 
 from __future__ import annotations
@@ -61,25 +65,38 @@ def describe() -> dict:
                     getattr(getattr(t, "profile_config", None), "profile_mapping", None), "conn_id", None
                 ),
                 "dbt_executable": str(getattr(t, "dbt_executable_path", "")),
+                # sensors only: how they wait (seconds)
+                "mode": getattr(t, "mode", None),
+                "poke_interval_seconds": getattr(t, "poke_interval", None),
+                "timeout_seconds": getattr(t, "timeout", None),
             }
             for t in dag.tasks
         },
     }
 
 
-def run(logical_date: str, retry_delay_seconds: float | None) -> dict:
+def run(logical_date: str, retry_delay_seconds: float | None, mark_success: str | None = None) -> dict:
+    from airflow.models.taskreschedule import TaskReschedule
     from airflow.utils.session import create_session
+    from sqlalchemy import func, select
 
     _, dag, _ = load_dag()
     if retry_delay_seconds is not None:
         for task in dag.tasks:
             task.retry_delay = timedelta(seconds=retry_delay_seconds)
-    dag_run = dag.test(logical_date=datetime.fromisoformat(logical_date))
+    dag_run = dag.test(logical_date=datetime.fromisoformat(logical_date), mark_success_pattern=mark_success)
     with create_session() as session:
         tis = dag_run.get_task_instances(session=session)
+
+        def reschedules(ti) -> int:
+            return session.scalar(select(func.count()).where(TaskReschedule.ti_id == ti.id))
+
         return {
             "state": str(dag_run.state),
-            "tasks": {ti.task_id: {"state": str(ti.state), "try_number": ti.try_number} for ti in tis},
+            "tasks": {
+                ti.task_id: {"state": str(ti.state), "try_number": ti.try_number, "reschedules": reschedules(ti)}
+                for ti in tis
+            },
         }
 
 
@@ -88,8 +105,12 @@ def main() -> None:
     parser.add_argument("command", choices=["describe", "run"])
     parser.add_argument("logical_date", nargs="?")
     parser.add_argument("--retry-delay-seconds", type=float)
+    parser.add_argument("--mark-success")
     args = parser.parse_args()
-    result = describe() if args.command == "describe" else run(args.logical_date, args.retry_delay_seconds)
+    if args.command == "describe":
+        result = describe()
+    else:
+        result = run(args.logical_date, args.retry_delay_seconds, args.mark_success)
     print("DAG_RUNNER_JSON " + json.dumps(result))
 
 

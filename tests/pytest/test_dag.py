@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 from datetime import datetime
@@ -12,6 +14,7 @@ import duckdb
 import pytest
 from conftest import (
     CREDENTIALS,
+    DBT,
     HARNESS_BUCKET,
     HARNESS_IAM_ROLE,
     PROJECT_DIR,
@@ -27,6 +30,9 @@ RUNNER = Path(__file__).with_name("dag_runner.py")
 STAGE = {"stage.stg_sparkify__events_run", "stage.stg_sparkify__songs_run", "stage.app_pages_seed"}
 FACT = "songplays_fact.fct_songplays_run"
 DIMENSIONS = {f"dimensions.{name}_run" for name in ("dim_users", "dim_songs", "dim_artists", "dim_time")}
+# begin waits seconds, not hours, for a file that never comes (the defaults: 5 and 60 minutes).
+SHORT_INPUT_WAIT = {"SPARKIFY_INPUT_POKE_MINUTES": "0.01", "SPARKIFY_INPUT_TIMEOUT_MINUTES": "0.05"}
+WARNING_SUMMARY = re.compile(r"sparkify: (\d+) dbt data tests? warned: (.*)")
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +61,8 @@ def airflow_env(tmp_path_factory) -> dict[str, str]:
     return env
 
 
-def dag_runner(env: dict[str, str], *args: str) -> dict:
+def dag_runner_with_logs(env: dict[str, str], *args: str) -> tuple[dict, str]:
+    """dag_runner.py's JSON, and its output: with `run`, the logs of every task (dag.test() runs them in-process)."""
     done = subprocess.run(
         [sys.executable, str(RUNNER), *args],
         env=env,
@@ -67,7 +74,11 @@ def dag_runner(env: dict[str, str], *args: str) -> dict:
     lines = [line for line in done.stdout.splitlines() if line.startswith("DAG_RUNNER_JSON ")]
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert lines, done.stdout[-3000:]
-    return json.loads(lines[-1].removeprefix("DAG_RUNNER_JSON "))
+    return json.loads(lines[-1].removeprefix("DAG_RUNNER_JSON ")), done.stdout + done.stderr
+
+
+def dag_runner(env: dict[str, str], *args: str) -> dict:
+    return dag_runner_with_logs(env, *args)[0]
 
 
 def airflow_dags_test(env: dict[str, str], dag_id: str, logical_date: str) -> subprocess.CompletedProcess:
@@ -185,15 +196,32 @@ def test_redshift_configuration(airflow_env):
     assert described["tasks"]["quality_checks"]["dbt_executable"] == "/usr/local/airflow/dbt_venv/bin/dbt"
 
 
+def test_begin_waits_for_the_input_in_reschedule_mode_with_the_default_limits(described):
+    """Without settings, begin looks every 5 minutes for 2 hours, freeing its worker slot in between."""
+    begin = described["tasks"]["begin"]
+    assert (begin["mode"], begin["poke_interval_seconds"], begin["timeout_seconds"]) == ("reschedule", 300.0, 3600.0)
+
+
+def test_redshift_target_without_an_s3_data_root_fails_the_dag_import(airflow_env):
+    """Not a DAG whose every run finds no file in a local folder: an import error naming the setting."""
+    env = {**airflow_env, "SPARKIFY_TARGET": "redshift"}
+    assert "SPARKIFY_DATA_ROOT" not in env
+    described = dag_runner(env, "describe")
+    assert described["dag_ids"] == []
+    errors = {Path(path).name: error for path, error in described["import_errors"].items()}
+    assert "SPARKIFY_TARGET=redshift needs SPARKIFY_DATA_ROOT=s3://bucket[/prefix]" in errors["sparkify_dag.py"]
+
+
 def window_plays(start: datetime, end: datetime) -> set[str]:
     day = start.strftime("%Y-%m-%d")
     return set(build_star(read_events(SAMPLE_ROOT, days=[day]), read_songs(SAMPLE_ROOT), window=(start, end)).songplays)
 
 
-def test_dag_run_for_one_hour_loads_exactly_that_hour_and_is_idempotent(airflow_env, new_warehouse):
+def test_dag_run_for_one_hour_loads_that_hours_day_and_is_idempotent(airflow_env, new_warehouse):
     warehouse: Warehouse = new_warehouse()
     env = {**airflow_env, "SPARKIFY_DUCKDB_PATH": str(warehouse.path)}
-    # The run at 15:00 covers the data interval 14:00-15:00 UTC on 2018-11-15.
+    # The run at 15:00 covers the data interval 14:00-15:00 UTC on 2018-11-15; it replaces that whole UTC
+    # day in the fact (README "The hourly contract"), so the fact holds every play of the day file.
     done = subprocess.run(
         [
             str(Path(sys.executable).with_name("airflow")),
@@ -214,8 +242,9 @@ def test_dag_run_for_one_hour_loads_exactly_that_hour_and_is_idempotent(airflow_
     ]
     assert len(finished) == 1
     assert ", state=success," in finished[0]
+    assert not WARNING_SUMMARY.search(done.stdout + done.stderr)  # the sample warns of nothing
     plays = {row[0] for row in warehouse.query("select songplay_id from fct_songplays")}
-    assert plays == window_plays(datetime(2018, 11, 15, 14), datetime(2018, 11, 15, 15))
+    assert plays == window_plays(datetime(2018, 11, 15), datetime(2018, 11, 16))
     assert len(plays) > 0
     first = warehouse.snapshot()
 
@@ -224,14 +253,35 @@ def test_dag_run_for_one_hour_loads_exactly_that_hour_and_is_idempotent(airflow_
     assert warehouse.snapshot() == first
 
 
-def test_hour_without_event_file_is_a_visible_clean_skip(airflow_env, full_build: Warehouse, tmp_path):
+def assert_failed_waiting_for_input(outcome: dict, logs: str, missing_key: str) -> None:
+    """The run failed at begin, which looked more than once, timed out without a retry, and ran no dbt task."""
+    assert outcome["state"] == "failed"
+    begin = outcome["tasks"].pop("begin")
+    assert (begin["state"], begin["try_number"]) == ("failed", 1)  # a sensor timeout is not retried
+    assert begin["reschedules"] >= 1  # it waited (rescheduled) before timing out
+    assert logs.count(f"sparkify: waiting for ['{missing_key}']") == begin["reschedules"] + 1
+    assert "AirflowSensorTimeout: Sensor has timed out" in logs
+    for task_id, task in outcome["tasks"].items():
+        assert task["state"] in {"upstream_failed", "None"}, task_id
+        assert task["try_number"] == 0, task_id  # never started
+
+
+def test_hour_whose_event_file_never_comes_fails_the_run_after_waiting(airflow_env, full_build: Warehouse, tmp_path):
+    """The README's `airflow dags test` of an hour without its day file: begin looks again and again, times
+    out, and the run ends failed (the command exits 1) without running dbt; the warehouse is unchanged.
+    (Task by task, on the Redshift harness: test_dag_hour_on_the_redshift_harness.)"""
     warehouse = full_build.copy_to(tmp_path / "empty_hour")
     before = warehouse.snapshot()
-    env = {**airflow_env, "SPARKIFY_DUCKDB_PATH": str(warehouse.path)}
-    outcome = dag_runner(env, "run", "2018-12-01T01:00:00+00:00")
-    assert outcome["state"] == "success"
-    assert outcome["tasks"]["begin"]["state"] == "skipped"
-    assert {t["state"] for t in outcome["tasks"].values()} == {"skipped"}
+    env = {**airflow_env, **SHORT_INPUT_WAIT, "SPARKIFY_DUCKDB_PATH": str(warehouse.path)}
+    done = airflow_dags_test(env, "sparkify_hourly", "2018-12-01T01:00:00+00:00")
+    logs = done.stdout + done.stderr
+    assert done.returncode == 1, logs[-3000:]
+    finished = [line for line in logs.splitlines() if "DagRun Finished: dag_id=sparkify_hourly" in line]
+    assert len(finished) == 1, logs[-3000:]
+    assert ", state=failed," in finished[0]
+    assert logs.count("sparkify: waiting for ['log_data/2018/12/2018-12-01-events.json']") >= 2
+    assert "AirflowSensorTimeout: Sensor has timed out" in logs
+    assert "Running with dbt=" not in logs
     assert warehouse.snapshot() == before
 
 
@@ -247,9 +297,60 @@ def test_failing_quality_check_fails_the_run_after_its_retries(airflow_env, full
     env = {**airflow_env, "SPARKIFY_DUCKDB_PATH": str(warehouse.path)}
     outcome = dag_runner(env, "run", "2018-11-15T15:00:00+00:00", "--retry-delay-seconds", "1")
     assert outcome["state"] == "failed"
-    assert outcome["tasks"]["quality_checks"] == {"state": "failed", "try_number": 4}  # 1 try + 3 retries
+    assert outcome["tasks"]["quality_checks"] == {"state": "failed", "try_number": 4, "reschedules": 0}  # 3 retries
     assert outcome["tasks"][FACT]["state"] == "success"
     assert outcome["tasks"]["end"]["state"] == "upstream_failed"
+
+
+HOOK_MODULE = """
+import json
+from pathlib import Path
+
+
+def notify(context):
+    with Path(__file__).with_name("hook_calls.jsonl").open("a") as calls:
+        calls.write(json.dumps({"task_id": context["ti"].task_id, "test_names": list(context["test_names"])}) + "\\n")
+"""
+
+
+@pytest.mark.parametrize("invocation", ["dbt_runner", "subprocess"])
+def test_warning_quality_check_reaches_the_task_log_and_the_on_warning_hook(
+    airflow_env, full_build: Warehouse, tmp_path, invocation: str
+):
+    """A warn-level test that warns leaves the run green, but says so in the quality_checks log and calls the
+    hook of SPARKIFY_ON_WARNING; dbt in-process (local) and dbt as a subprocess (MWAA) alike. The warehouse
+    is already loaded: the model tasks are marked succeeded, begin and the quality checks really run."""
+    warehouse = full_build.copy_to(tmp_path / "warning_check")
+    with duckdb.connect(str(warehouse.path)) as con:
+        # An event without its key on another day: the window run keeps it, staging leaves it out, and
+        # the warn-level check unkeyed_landing_rows counts it.
+        con.execute("insert into staging_events (page, ts, level) values ('Home', 1541030400000, 'free')")
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sparkify_test_alerts.py").write_text(HOOK_MODULE)
+    env = {
+        **airflow_env,
+        "SPARKIFY_DUCKDB_PATH": str(warehouse.path),
+        "SPARKIFY_ON_WARNING": "sparkify_test_alerts:notify",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(hooks), airflow_env.get("PYTHONPATH")])),
+    }
+    if invocation == "subprocess":
+        env["SPARKIFY_DBT_EXECUTABLE"] = str(DBT)
+    models = r"(stage|songplays_fact|dimensions)\..+"
+    outcome, logs = dag_runner_with_logs(env, "run", "2018-11-15T15:00:00+00:00", "--mark-success", models)
+    assert outcome["state"] == "success"
+    assert outcome["tasks"]["quality_checks"] == {"state": "success", "try_number": 1, "reschedules": 0}
+    assert "Done. PASS=" in logs  # dbt test ran
+
+    summaries = WARNING_SUMMARY.findall(logs)
+    assert len(summaries) == 1, logs[-3000:]
+    count, warned = summaries[0]
+    assert count == "1"
+    name, _, message = warned.partition(": ")
+    assert name.startswith("unkeyed_landing_rows_stg_sparkify__events_"), warned
+    assert message.startswith("Got 1 result, configured to warn if != 0"), warned
+    calls = [json.loads(line) for line in (hooks / "hook_calls.jsonl").read_text().splitlines()]
+    assert calls == [{"task_id": "quality_checks", "test_names": [name]}]
 
 
 def test_dbt_ls_load_mode_renders_the_same_graph(airflow_env, described):
@@ -289,7 +390,7 @@ def test_docs_dag_publishes_the_single_file_site_to_s3(
 
 def test_dag_hour_on_the_redshift_harness(airflow_env, redshift_harness, s3_endpoint, tmp_path):
     """The production wiring: target redshift, manifest load mode, an Airflow connection; one hour, then
-    an hour without a file, which the input check turns into a clean skip before any COPY runs."""
+    an hour whose file never comes: the input check waits, then fails the run before any COPY runs."""
     schema = "dag_hour"
     settings = redshift_harness.env(schema)
     parsed = run_dbt(["parse", "--quiet", "--target", "redshift"], tmp_path, base_env(**settings))
@@ -313,6 +414,7 @@ def test_dag_hour_on_the_redshift_harness(airflow_env, redshift_harness, s3_endp
         "SPARKIFY_IAM_ROLE": HARNESS_IAM_ROLE,
         "SPARKIFY_S3_ENDPOINT_URL": s3_endpoint,
         "AIRFLOW_CONN_REDSHIFT_DEFAULT": json.dumps(connection),
+        **SHORT_INPUT_WAIT,
     }
     done = airflow_dags_test(env, "sparkify_hourly", "2018-11-15T15:00:00+00:00")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -320,12 +422,11 @@ def test_dag_hour_on_the_redshift_harness(airflow_env, redshift_harness, s3_endp
     assert len(finished) == 1
     assert ", state=success," in finished[0]
     plays = {row[0] for row in redshift_harness.query("select songplay_id from fct_songplays", schema=schema)}
-    assert plays == window_plays(datetime(2018, 11, 15, 14), datetime(2018, 11, 15, 15))
+    assert plays == window_plays(datetime(2018, 11, 15), datetime(2018, 11, 16))
     assert settings["REDSHIFT_PASSWORD"] not in done.stdout + done.stderr
 
     copies_before = sum(1 for s in redshift_harness.statements() if s["sql"].lstrip().lower().startswith("copy"))
-    outcome = dag_runner(env, "run", "2018-12-01T01:00:00+00:00")
-    assert outcome["state"] == "success"
-    assert {t["state"] for t in outcome["tasks"].values()} == {"skipped"}
+    outcome, logs = dag_runner_with_logs(env, "run", "2018-12-01T01:00:00+00:00")
+    assert_failed_waiting_for_input(outcome, logs, "log_data/2018/12/2018-12-01-events.json")
     copies_after = sum(1 for s in redshift_harness.statements() if s["sql"].lstrip().lower().startswith("copy"))
     assert copies_after == copies_before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from datetime import UTC, datetime
 
@@ -10,7 +11,9 @@ import pytest
 from conftest import CREDENTIALS, PROJECT_DIR, SAMPLE_ROOT, create_bucket
 
 sys.path.insert(0, str(PROJECT_DIR / "dags"))
+from airflow.sdk.exceptions import AirflowFailException
 from cosmos import LoadMode
+from sparkify_pipeline.alerts import on_dbt_warnings, warning_summary
 from sparkify_pipeline.config import Settings
 from sparkify_pipeline.source_files import event_keys, existing
 
@@ -45,11 +48,72 @@ def test_env_wins_over_configuration_option_and_local_paths_are_absolute():
     [
         ({"SPARKIFY_TARGET": "snowflake"}, "SPARKIFY_TARGET='snowflake': expected one of duckdb, redshift"),
         ({"SPARKIFY_COSMOS_LOAD_MODE": "fast"}, "SPARKIFY_COSMOS_LOAD_MODE='fast': expected dbt_manifest"),
+        *(
+            ({f"SPARKIFY_{name}": value}, f"SPARKIFY_{name}={value!r}: expected a positive number of minutes")
+            for name in ("INPUT_TIMEOUT_MINUTES", "INPUT_POKE_MINUTES")
+            for value in ("0", "-5", "ten", "nan", "inf")
+        ),
+        *(
+            (
+                {"AIRFLOW__SPARKIFY__ON_WARNING": value},
+                f"SPARKIFY_ON_WARNING={value!r}: expected package.module:function",
+            )
+            for value in ("alerts", "alerts:notify()", "os.system('rm'):x", "alerts:a:b", "alerts.:notify", "a b:c")
+        ),
     ],
 )
 def test_bad_setting_names_the_setting_and_value(env, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}"):
         Settings.from_env(env)
+
+
+@pytest.mark.parametrize(
+    ("env", "got"),
+    [
+        ({}, "got none (the default is the local sample folder)"),
+        ({"SPARKIFY_DATA_ROOT": "data/sparkify"}, "got 'data/sparkify'"),
+        ({"AIRFLOW__SPARKIFY__DATA_ROOT": "/mnt/sparkify"}, "got '/mnt/sparkify'"),
+    ],
+)
+def test_redshift_target_needs_an_s3_data_root(env, got):
+    """Redshift COPY reads only S3: a local root would make every run find no file, so the DAG import fails."""
+    expected = (
+        f"SPARKIFY_TARGET=redshift needs SPARKIFY_DATA_ROOT=s3://bucket[/prefix] (Redshift COPY reads only S3); {got}"
+    )
+    with pytest.raises(ValueError, match=f"^{re.escape(expected)}"):
+        Settings.from_env({"SPARKIFY_TARGET": "redshift", **env})
+
+
+def test_input_wait_and_warning_hook_settings():
+    defaults = Settings.from_env({})
+    assert (defaults.input_timeout_minutes, defaults.input_poke_minutes, defaults.on_warning) == (60, 5, None)
+    settings = Settings.from_env(
+        {
+            "SPARKIFY_INPUT_TIMEOUT_MINUTES": "0.05",
+            "AIRFLOW__SPARKIFY__INPUT_POKE_MINUTES": "0.5",
+            "AIRFLOW__SPARKIFY__ON_WARNING": "team_alerts.slack:notify_data_team",
+        }
+    )
+    assert (settings.input_timeout_minutes, settings.input_poke_minutes) == (0.05, 0.5)
+    assert settings.on_warning == "team_alerts.slack:notify_data_team"
+
+
+WARNED = "Got 3 results, configured to warn if >0"
+
+
+def test_warning_summary_has_one_entry_per_warned_test():
+    summary = warning_summary(["rejected_lines", "unkeyed"], [WARNED, "Got 1 result"])
+    assert summary == f"sparkify: 2 dbt data tests warned: rejected_lines: {WARNED}; unkeyed: Got 1 result"
+    assert warning_summary(["unkeyed"], ["Got 1 result"]) == "sparkify: 1 dbt data test warned: unkeyed: Got 1 result"
+
+
+@pytest.mark.parametrize("hook", ["sparkify_no_such_module:notify", "json:no_such_function"])
+def test_warning_hook_that_cannot_be_imported_fails_the_task_naming_the_setting(hook, caplog):
+    """The summary is logged first; then the task fails at once (no retry), saying which setting is wrong."""
+    context = {"test_names": ["rejected_lines"], "test_results": [WARNED]}
+    with pytest.raises(AirflowFailException, match=f"^SPARKIFY_ON_WARNING='{hook}' cannot be imported: "):
+        on_dbt_warnings(context, hook=hook)
+    assert f"sparkify: 1 dbt data test warned: rejected_lines: {WARNED}" in caplog.messages
 
 
 def test_event_keys_follow_the_dbt_projects_day_files():
