@@ -71,12 +71,13 @@ def test_valid_window_vars_compile_to_the_window(new_warehouse):
         "--select",
         "fct_songplays",
         vars={
-            "data_interval_start": "2018-11-15 16:00:00+02:00",
-            "data_interval_end": "2018-11-15T15:00:00Z",
+            "data_interval_start": "2018-11-16 01:00:00+02:00",
+            "data_interval_end": "2018-11-16T00:00:00Z",
         },
     )
     assert result.returncode == 0, result.output[-2000:]
     compiled = next((warehouse.workdir / "target" / "compiled").rglob("fct_songplays.sql")).read_text()
-    # +02:00 is converted to UTC.
-    assert "event_at >= cast('2018-11-15 14:00:00.000000' as timestamp)" in compiled
-    assert "event_at < cast('2018-11-15 15:00:00.000000' as timestamp)" in compiled
+    # +02:00 is converted to UTC: the window is 2018-11-15 23:00-24:00 UTC, so the run's UTC day is the
+    # 15th (epoch ms 1542240000000 to 1542326400000), not the 16th of the local time.
+    assert "events.event_epoch_ms >= 1542240000000" in compiled
+    assert "events.event_epoch_ms < 1542326400000" in compiled
