@@ -56,6 +56,13 @@
   {%- endif -%}
   {%- do s.update({'s3_region': region, 'iam_role': iam_role}) -%}
 
+  {#- Redshift deployment kind: where a COPY's rejected lines can be read (redshift__copy_json) -#}
+  {%- set deployment = (var('redshift_deployment') or env_var('SPARKIFY_REDSHIFT_DEPLOYMENT', 'provisioned')) | string | trim | lower -%}
+  {%- if deployment not in ['provisioned', 'serverless'] -%}
+    {{ sparkify_invalid_var('redshift_deployment', deployment, "provisioned or serverless") }}
+  {%- endif -%}
+  {%- do s.update({'redshift_deployment': deployment}) -%}
+
   {%- set landing_schema = (var('landing_schema') or env_var('SPARKIFY_LANDING_SCHEMA', '')) | string | trim -%}
   {%- if landing_schema and not re.fullmatch('^[A-Za-z_][A-Za-z0-9_]{0,126}$', landing_schema) -%}
     {{ sparkify_invalid_var('landing_schema', landing_schema, "a plain schema name (letters, digits, _)") }}

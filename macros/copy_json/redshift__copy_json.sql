@@ -3,8 +3,13 @@
   replace the partition, all in one explicit transaction (no TRUNCATE: it commits implicitly).
   Credentials: IAM_ROLE only, never access keys.
   Bad lines (sparkify_load_error_contract): COPY runs with MAXERROR var max_load_errors, so it
-  skips a rejected line instead of failing; after each COPY its rejections are read from
-  STL_LOAD_ERRORS (query = pg_last_copy_id()) into a temp table, and every row is tagged with the
+  skips a rejected line instead of failing; after each COPY its rejections are read into a temp
+  table from SYS_LOAD_ERROR_DETAIL, which provisioned clusters and Serverless workgroups both keep
+  (STL_LOAD_ERRORS holds nothing of Serverless or concurrency-scaling queries). A SYS query_id is
+  not the number pg_last_copy_id() returns: the COPY is this session's latest in SYS_LOAD_HISTORY.
+  On var redshift_deployment 'provisioned' the raw line and value, which SYS does not keep, are
+  joined from STL_LOAD_ERRORS (query = pg_last_copy_id()); on 'serverless' they stay null: chosen
+  by the setting, never guessed. Every loaded row is tagged with the
   file key it came from (_source), which the engine-neutral partition check needs. More than
   MAXERROR rejections in one COPY fail the load with Redshift's "Load into table … failed", and
   the transaction replaces nothing. (MAXERROR counts per COPY, i.e. per day file in window mode;
@@ -53,15 +58,32 @@ update {{ temp }} set _source = '{{ plan.uris[loop.index0] }}' where _source is 
 insert into {{ errors }} (table_name, filename, line_number, colname, err_code, err_reason, raw_line, raw_field_value)
 select
     '{{ plan.table_name }}',
-    rtrim(filename),
-    line_number,
-    nullif(rtrim(colname), ''),
-    err_code,
-    rtrim(err_reason),
-    nullif(rtrim(raw_line), ''),
-    nullif(rtrim(raw_field_value), '')
-from stl_load_errors
-where query = pg_last_copy_id();
+    rtrim(detail.file_name),
+    detail.line_number,
+    nullif(rtrim(detail.column_name), ''),
+    detail.error_code,
+    rtrim(detail.error_message),
+{%- if s.redshift_deployment == 'provisioned' %}
+    nullif(rtrim(stl.raw_line), ''),
+    nullif(rtrim(stl.raw_field_value), '')
+{%- else %}
+    null,
+    null
+{%- endif %}
+from sys_load_error_detail as detail
+{%- if s.redshift_deployment == 'provisioned' %}
+left join stl_load_errors as stl
+    on
+        stl.query = pg_last_copy_id()
+        and rtrim(stl.filename) = rtrim(detail.file_name)
+        and stl.line_number = detail.line_number
+{%- endif %}
+where
+    detail.session_id = pg_backend_pid()
+    and detail.query_id = (
+        select max(history.query_id) from sys_load_history as history
+        where history.session_id = pg_backend_pid()
+    );
 {%- endfor %}
 {{ sparkify_partition_rejects_sql(plan, temp, errors) }}
 {{ sparkify_replace_partition_sql(plan, temp) }};

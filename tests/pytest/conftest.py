@@ -274,6 +274,16 @@ def redshift_harness(tmp_path_factory, s3_endpoint: str, s3_client):
     harness.stop()
 
 
+@pytest.fixture(scope="session")
+def redshift_serverless_harness(tmp_path_factory, s3_endpoint: str, s3_client, redshift_harness):
+    """The harness in Serverless mode (STL refused, SYS views kept), on the same bucket and sample."""
+    from redshift_harness import start_harness
+
+    harness = start_harness(tmp_path_factory.mktemp("redshift_serverless"), s3_endpoint, CREDENTIALS, serverless=True)
+    yield harness
+    harness.stop()
+
+
 class RedshiftWarehouse(Warehouse):
     """One schema on the harness, built by dbt-redshift (--target redshift) like production."""
 

@@ -1,6 +1,8 @@
 """The bad-input corpus (bad_input_cases.py) on both engines: every case is a real `dbt build` on its own data
 root, on DuckDB (a local folder) and on the Redshift harness (the same files in its S3 bucket, loaded by
-the real COPY statements). Cases marked on_redshift expect Redshift's own behaviour there.
+the real COPY statements), in its provisioned and its Serverless mode. Cases marked on_redshift expect
+Redshift's own behaviour there. Serverless keeps no raw line or raw value of a rejection (only STL does,
+and Serverless has no STL): there those two columns of load_errors are null, every other one is the same.
 
 Per case: the exit code, every landing row with its values, every load_errors row (file, line,
 column, code, reason, raw value), the status of every data test (the expected ones warn or fail,
@@ -42,6 +44,7 @@ EVENTS = list(EVENT_COLUMNS.values())
 # fixture rows, never the case's files, so their outcome is the same in every case; every full build
 # runs them (test_full_build.py checks each one ran and passed; the harness's full build fails if one fails).
 BUILD = ("build", "--exclude-resource-type", "unit_test")
+ENGINES = ["duckdb", "redshift", "redshift_serverless"]
 ERROR_COLUMNS = ["filename", "line_number", "colname", "err_code", "err_reason", "raw_field_value", "raw_line"]
 
 
@@ -110,7 +113,7 @@ def slots(tmp_path_factory) -> dict[str, Path]:
     schema, S3 prefix and target path for every case, so dbt keeps its partial parse from one case to the
     next (each case only changes files and data). A case starts from an empty warehouse all the same."""
     base = tmp_path_factory.mktemp("bad_input")
-    made = {engine: base / engine for engine in ("duckdb", "redshift")}
+    made = {engine: base / engine for engine in ENGINES}
     for path in made.values():
         path.mkdir()
     return made
@@ -124,10 +127,12 @@ def engine_setup(engine: str, request, slots: dict[str, Path], dbt_worker) -> tu
             leftover.unlink(missing_ok=True)
         root = slots["duckdb"] / "data"
         return warehouse, str(root), lambda files: write_root(root, files)
-    harness, s3_client = request.getfixturevalue("redshift_harness"), request.getfixturevalue("s3_client")
-    prefix = f"bad-input/{worker_id()}"
+    serverless = engine == "redshift_serverless"
+    harness = request.getfixturevalue("redshift_serverless_harness" if serverless else "redshift_harness")
+    s3_client = request.getfixturevalue("s3_client")
+    prefix = f"bad-input{'-serverless' if serverless else ''}/{worker_id()}"
     warehouse = RedshiftWarehouse(
-        slots["redshift"],
+        slots[engine],
         harness,
         f"bad_input_{worker_id()}",
         data_root=f"s3://{HARNESS_BUCKET}/{prefix}",
@@ -137,11 +142,14 @@ def engine_setup(engine: str, request, slots: dict[str, Path], dbt_worker) -> tu
     return warehouse, warehouse.data_root, lambda files: write_s3(s3_client, HARNESS_BUCKET, prefix, files)
 
 
-@pytest.mark.parametrize("engine", ["duckdb", "redshift"])
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_bad_input_case(case: Case, engine: str, request, slots: dict[str, Path], dbt_worker):
-    if engine == "redshift":
+    if engine != "duckdb":
         case = dataclasses.replace(case, **case.on_redshift)
+    if engine == "redshift_serverless":
+        without_raw = [dataclasses.replace(r, raw_field_value=None, raw_line=None) for r in case.rejections]
+        case = dataclasses.replace(case, rejections=tuple(without_raw))
     warehouse, root, write = engine_setup(engine, request, slots, dbt_worker)
     if case.before is not None:
         write(case.before)
@@ -179,7 +187,7 @@ def test_bad_input_case(case: Case, engine: str, request, slots: dict[str, Path]
     assert ordered([{k: v for k, v in r.items() if k != "raw_line"} for r in rejected]) == ordered(expected)
     raw_lines = {(r["filename"], r["line_number"]): r["raw_line"] for r in rejected}
     for r in case.rejections:
-        if r.raw_line is not None:
+        if r.raw_line is not None or engine == "redshift_serverless":
             assert raw_lines[(f"{root}/{r.key}", r.line)] == r.raw_line
 
     # Data tests: the expected ones warn or fail, every other one passes (or is skipped after a failure).
@@ -206,7 +214,7 @@ def test_bad_input_case(case: Case, engine: str, request, slots: dict[str, Path]
         assert warehouse.query(sql) == result_rows, sql
 
 
-@pytest.mark.parametrize("engine", ["duckdb", "redshift"])
+@pytest.mark.parametrize("engine", ENGINES)
 def test_old_rejections_warn_and_only_this_runs_files_count_against_the_threshold(
     engine: str, request, slots: dict[str, Path], dbt_worker
 ):

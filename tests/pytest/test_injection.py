@@ -41,6 +41,7 @@ VALID: dict[str, str] = {
     "songs_json_option": "auto",
     "s3_region": "us-west-2",
     "iam_role": ROLE,
+    "redshift_deployment": "provisioned",
     "landing_schema": "main",
     "data_interval_start": "2018-11-15T14:00:00+00:00",
     "data_interval_end": "2018-11-15T15:00:00+00:00",
@@ -57,6 +58,7 @@ ENV_FALLBACKS: dict[str, tuple[str, str]] = {
     "SPARKIFY_DATA_ROOT": ("data_root", VALID["data_root"]),
     "SPARKIFY_S3_REGION": ("s3_region", VALID["s3_region"]),
     "SPARKIFY_IAM_ROLE": ("iam_role", VALID["iam_role"]),
+    "SPARKIFY_REDSHIFT_DEPLOYMENT": ("redshift_deployment", VALID["redshift_deployment"]),
     "SPARKIFY_LANDING_SCHEMA": ("landing_schema", VALID["landing_schema"]),
     # profiles.yml: no var behind these two, the message names the env var
     "SPARKIFY_DUCKDB_PATH": ("SPARKIFY_DUCKDB_PATH", f"{WAREHOUSE_DIR}/sparkify.duckdb"),

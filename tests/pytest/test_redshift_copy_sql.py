@@ -32,7 +32,7 @@ def test_events_copy_full_mode(dbt_worker, tmp_path):
     assert result.returncode == 0, result.output
     sql = result.output
     statements = [s.strip().split()[0].lower() for s in sql.split(";") if s.strip()]
-    # One transaction: temp tables, COPY, its rejections from STL_LOAD_ERRORS, the partition check
+    # One transaction: temp tables, COPY, its rejections from SYS_LOAD_ERROR_DETAIL, the partition check
     # (rows without ts), the partition replace, the rejections replace.
     assert statements == [
         "begin", "create", "alter", "create", "copy", "update", "insert",
@@ -42,7 +42,12 @@ def test_events_copy_full_mode(dbt_worker, tmp_path):
         "commit",
     ]  # fmt: skip
     assert re.search(r"^maxerror 1000$", sql, re.MULTILINE)
-    assert "from stl_load_errors\nwhere query = pg_last_copy_id();" in sql
+    # Rejections of this session's latest COPY from the SYS view (provisioned and Serverless); on a
+    # provisioned cluster (the default) the raw line and value joined from STL by pg_last_copy_id().
+    assert "from sys_load_error_detail as detail" in sql
+    assert "select max(history.query_id) from sys_load_history as history" in sql
+    assert "left join stl_load_errors as stl" in sql
+    assert "stl.query = pg_last_copy_id()" in sql
     assert "from 's3://udacity-dend/log_data/'" in sql
     assert f"iam_role '{ROLE}'" in sql
     assert "region 'us-west-2'" in sql
@@ -53,6 +58,19 @@ def test_events_copy_full_mode(dbt_worker, tmp_path):
     assert "(artist, auth, first_name, gender, item_in_session, last_name, length, level," in sql
     assert "truncate " not in sql.lower()
     assert not re.search(r"access_key|secret|credentials|token", sql, re.IGNORECASE)
+    assert_parses_as_redshift(sql, tmp_path)
+
+
+@pytest.mark.parametrize("setting", [{"vars": {"redshift_deployment": "serverless"}}, {"env": "serverless"}])
+def test_serverless_reads_rejections_from_sys_only(dbt_worker, tmp_path, setting):
+    """Serverless has no STL: the rendered load names no STL view and no pg_last_copy_id() (by var or env)."""
+    env = {"SPARKIFY_REDSHIFT_DEPLOYMENT": setting["env"]} if "env" in setting else {}
+    result = render_copy(dbt_worker, tmp_path, "staging_events", setting.get("vars"), **env)
+    assert result.returncode == 0, result.output
+    sql = result.output
+    assert "from sys_load_error_detail as detail" in sql
+    assert "stl_" not in sql.lower()
+    assert "pg_last_copy_id" not in sql
     assert_parses_as_redshift(sql, tmp_path)
 
 

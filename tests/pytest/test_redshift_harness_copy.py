@@ -181,3 +181,54 @@ def test_a_bad_iam_role_is_rejected(redshift, put):
     create(redshift, "t_role", "n int")
     with pytest.raises(Exception, match="Invalid IAM_ROLE ARN 'my-role'"):
         redshift.execute(f"copy t_role (n) from '{root}' iam_role 'my-role' format as json 'auto'")
+
+
+# --- SYS views (provisioned and Serverless) and the Serverless mode -------------------------------
+
+
+def test_sys_views_hold_the_copys_rejections_under_their_own_query_id(redshift, put):
+    """SYS_LOAD_HISTORY has the session's COPY, SYS_LOAD_ERROR_DETAIL its rejections (documented columns), under
+    a query_id that is not pg_last_copy_id(): AWS says SYS and STL ids are not the same identifier."""
+    root = put({"f.json": '{"a": 1}\n{"a": "x"}\n'})
+    create(redshift, "t_sys", "a int")
+    redshift.execute(f"copy t_sys (a) from '{root}' {ROLE} format as json 'auto' maxerror 5")
+    [(copy_id,)] = rows(redshift, "select pg_last_copy_id()")
+    [(query_id, status, loaded, errors)] = rows(
+        redshift,
+        "select query_id, status, loaded_rows, error_count from sys_load_history"
+        " where session_id = pg_backend_pid() order by query_id desc limit 1",
+    )
+    assert (status, loaded, errors) == ("completed", 1, 1)
+    assert query_id != copy_id
+    detail = rows(
+        redshift,
+        "select trim(file_name), line_number, trim(column_name), error_code, trim(error_message)"
+        f" from sys_load_error_detail where query_id = {query_id} and session_id = pg_backend_pid()",
+    )
+    assert detail == [(f"{root}/f.json", 2, "a", 1207, "Invalid digit, Value 'x', Pos 0, Type: Integer")]
+    assert rows(redshift, f"select count(*) from sys_load_error_detail where query_id = {copy_id}") == [(0,)]
+
+
+def test_serverless_mode_refuses_stl_and_keeps_sys(redshift_serverless_harness):
+    """As a Serverless workgroup: STL_LOAD_ERRORS and pg_last_copy_id() are refused (SQLSTATE 42501), SYS answers."""
+    for sql in ("select count(*) from stl_load_errors", "select pg_last_copy_id()"):
+        with pytest.raises(Exception, match="permission denied"):
+            redshift_serverless_harness.query(sql)
+    assert redshift_serverless_harness.query("select count(*) from sys_load_error_detail") == [(0,)]
+    assert redshift_serverless_harness.query("select count(*) from sys_load_history") == [(0,)]
+
+
+def test_provisioned_setting_on_serverless_fails_naming_stl(redshift_serverless_harness, dbt_worker, tmp_path):
+    """The deployment kind is a setting, never guessed: the provisioned load (which joins STL for the raw line)
+    fails on a Serverless workgroup instead of silently losing rejections; the serverless one loads."""
+    from conftest import RedshiftWarehouse
+
+    warehouse = RedshiftWarehouse(tmp_path, redshift_serverless_harness, "deployment_setting", runner=dbt_worker)
+    window = {"data_interval_start": "2018-11-15T14:00:00+00:00", "data_interval_end": "2018-11-15T15:00:00+00:00"}
+    args = ("run", "--select", "stg_sparkify__events")
+    wrong = warehouse.dbt(*args, vars=window, SPARKIFY_REDSHIFT_DEPLOYMENT="provisioned")
+    assert wrong.returncode != 0
+    assert "permission denied for" in wrong.output
+    right = warehouse.dbt(*args, vars=window)  # the harness's env says serverless
+    assert right.returncode == 0, right.output[-3000:]
+    assert warehouse.query("select count(*) from staging_events")[0][0] > 0

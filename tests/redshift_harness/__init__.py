@@ -53,6 +53,7 @@ class Harness:
     port: int
     password: str
     log_path: Path
+    serverless: bool = False  # Serverless mode: STL_LOAD_ERRORS and pg_last_copy_id() refused, SYS views kept
 
     def env(self, schema: str = "sparkify") -> dict[str, str]:
         """The redshift target's connection settings (profiles.yml reads REDSHIFT_*)."""
@@ -64,6 +65,7 @@ class Harness:
             "REDSHIFT_DATABASE": DATABASE,
             "REDSHIFT_SCHEMA": schema,
             "REDSHIFT_SSLMODE": "disable",
+            "SPARKIFY_REDSHIFT_DEPLOYMENT": "serverless" if self.serverless else "provisioned",
         }
 
     def connect(self):
@@ -97,7 +99,15 @@ class Harness:
             self.cluster.stop()
 
 
-def start_harness(workdir: Path, s3_endpoint: str, aws_env: dict[str, str]) -> Harness:
+# Serverless mode: a workgroup refuses the STL views to its users (SQLSTATE 42501, "permission denied")
+# while the SYS views answer; harness_copy() still logs there, the SYS views read it as the superuser.
+SERVERLESS_SQL = (
+    "revoke select on pg_catalog.stl_load_errors from public;\n"
+    "revoke execute on function pg_catalog.pg_last_copy_id() from public;\n"
+)
+
+
+def start_harness(workdir: Path, s3_endpoint: str, aws_env: dict[str, str], serverless: bool = False) -> Harness:
     cluster = start_cluster(free_port())
     try:
         password = secrets.token_urlsafe(18)
@@ -107,6 +117,8 @@ def start_harness(workdir: Path, s3_endpoint: str, aws_env: dict[str, str]) -> H
             f"create database {DATABASE} owner {USER};\n"
         )
         cluster.psql("set allow_system_table_mods = on;\n" + (HERE / "shims.sql").read_text(), database=DATABASE)
+        if serverless:
+            cluster.psql(SERVERLESS_SQL, database=DATABASE)
         port = free_port()
         log_path = workdir / "redshift_statements.jsonl"
         proxy = subprocess.Popen(
@@ -120,4 +132,4 @@ def start_harness(workdir: Path, s3_endpoint: str, aws_env: dict[str, str]) -> H
     except BaseException:
         cluster.stop()
         raise
-    return Harness(cluster=cluster, proxy=proxy, port=port, password=password, log_path=log_path)
+    return Harness(cluster=cluster, proxy=proxy, port=port, password=password, log_path=log_path, serverless=serverless)

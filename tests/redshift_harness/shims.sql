@@ -92,6 +92,48 @@ create table pg_catalog.stl_load_errors (
 grant select, insert on pg_catalog.stl_load_errors to public;
 grant usage on sequence public.harness_query_id to public;
 
+-- SYS monitoring views, which Redshift keeps on provisioned clusters and Serverless workgroups alike
+-- (AWS recommends them over STL, which has nothing of Serverless). Columns as documented (SYS_LOAD_HISTORY
+-- abridged). Their query_id is not STL's query number (AWS: "not the same identifier"): here it is
+-- offset by 10^9, so SQL that ties the two views with pg_last_copy_id() finds nothing, as on Redshift.
+-- sys_load_error_detail reads the rows harness_copy() writes to stl_load_errors; it is a view owned by
+-- the superuser, so it still answers when Serverless mode revokes STL from the users.
+create view pg_catalog.sys_load_error_detail as
+select
+    userid as user_id,
+    query::bigint + 1000000000 as query_id,
+    null::bigint as transaction_id,
+    session as session_id,
+    current_database()::char(64) as database_name,
+    tbl as table_id,
+    starttime as start_time,
+    filename as file_name,
+    line_number,
+    colname as column_name,
+    type as column_type,
+    col_length as column_length,
+    position,
+    err_code as error_code,
+    err_reason as error_message
+from pg_catalog.stl_load_errors;
+grant select on pg_catalog.sys_load_error_detail to public;
+create table pg_catalog.sys_load_history (
+    user_id int,
+    query_id bigint,
+    transaction_id bigint,
+    session_id int,
+    database_name text,
+    status text,
+    table_name text,
+    start_time timestamp,
+    end_time timestamp,
+    data_source text,
+    file_format text,
+    loaded_rows bigint,
+    error_count bigint
+);
+grant select, insert on pg_catalog.sys_load_history to public;
+
 -- pg_last_copy_id(): query ID of the session's latest COPY (Redshift); harness_copy() records it.
 create function pg_catalog.pg_last_copy_id() returns int
 language sql stable as $$ select coalesce(nullif(current_setting('harness.last_copy_id', true), ''), '-1')::int $$;
@@ -325,6 +367,11 @@ begin
     from unnest(col_names, col_types) with ordinality as t(name, typ, ord);
     execute insert_sql;
     truncate harness_copy_rows;
+
+    insert into pg_catalog.sys_load_history (user_id, query_id, transaction_id, session_id, database_name, status,
+        table_name, start_time, end_time, file_format, loaded_rows, error_count)
+    values (0, query_id::bigint + 1000000000, txid_current(), pg_backend_pid(), current_database(), 'completed',
+        payload ->> 'table', pg_catalog.getdate(), pg_catalog.getdate(), 'JSON', good, rejected);
 
     raise info 'Load into table ''%'' completed, % record(s) loaded successfully.', payload ->> 'table', good;
     if rejected > 0 then
