@@ -12,7 +12,10 @@ startup.sh exports the fixed ones and the environment's configuration options gi
     SPARKIFY_DATA_ROOT         local folder or s3://bucket holding log_data/ and song_data/
                                (redshift: must be s3://bucket[/prefix], Redshift COPY reads only S3)
     SPARKIFY_DUCKDB_PATH       the DuckDB file (default: <project>/sparkify.duckdb)
-    SPARKIFY_REDSHIFT_CONN_ID  Airflow connection of the Redshift cluster (default: redshift_default)
+    SPARKIFY_REDSHIFT_CONN_ID  Airflow connection of the Redshift cluster or workgroup (default: redshift_default)
+    SPARKIFY_REDSHIFT_DEPLOYMENT  provisioned (default) or serverless; also passed on to dbt
+    SPARKIFY_REDSHIFT_AUTH     password (default) or iam: with the deployment, picks the profiles.yml target
+                               (sparkify_pipeline/redshift_profile.py)
     SPARKIFY_REDSHIFT_SCHEMA   schema of the models on Redshift (default: sparkify)
     SPARKIFY_IAM_ROLE, SPARKIFY_S3_REGION, SPARKIFY_S3_ENDPOINT_URL: passed on to dbt.
     SPARKIFY_DOCS_BUCKET, SPARKIFY_DOCS_PREFIX (sparkify-docs), SPARKIFY_DOCS_CONN_ID (aws_default):
@@ -35,13 +38,13 @@ from typing import Any
 
 from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import InvocationMode, LoadMode, TestBehavior
-from cosmos.profiles import RedshiftUserPasswordProfileMapping
 
 from sparkify_pipeline.dbt_ls import layer_files
+from sparkify_pipeline.redshift_profile import redshift_profile
 
 DAGS_DIR = Path(__file__).resolve().parents[1]
 TARGETS = ("duckdb", "redshift")
-PASSED_TO_DBT = ("IAM_ROLE", "S3_REGION", "S3_ENDPOINT_URL", "LANDING_SCHEMA")
+PASSED_TO_DBT = ("IAM_ROLE", "S3_REGION", "S3_ENDPOINT_URL", "LANDING_SCHEMA", "REDSHIFT_DEPLOYMENT")
 
 # Settings that reach dbt, SQL, a path or an S3 call: the allow-lists of the dbt project's
 # macros/sparkify_settings.sql (whole value, length limit, no '..' segment), checked here so that a bad
@@ -68,6 +71,10 @@ CHECKED: dict[str, tuple[str, int, str]] = {
     ),
     "LANDING_SCHEMA": _SCHEMA,
     "REDSHIFT_SCHEMA": _SCHEMA,
+    "REDSHIFT_DEPLOYMENT": (r"provisioned|serverless", 11, "provisioned or serverless"),
+    "REDSHIFT_AUTH": (r"password|iam", 8, "password or iam"),
+    # Templated into Jinja ({{ conn.<id>.host }}): a plain identifier only.
+    "REDSHIFT_CONN_ID": (r"[A-Za-z_][A-Za-z0-9_]{0,249}", 250, "an Airflow connection id (letters, digits, _)"),
     "DUCKDB_PATH": (rf"/?{_SEGMENTS}", 1024, "a DuckDB file path made of letters, digits and _ . = - /"),
     "DOCS_BUCKET": (_BUCKET, 63, "an S3 bucket name"),
     "DOCS_PREFIX": (_SEGMENTS, 1024, "an S3 key prefix made of letters, digits and _ . = - /"),
@@ -145,6 +152,8 @@ class Settings:
     duckdb_path: Path
     redshift_conn_id: str
     redshift_schema: str
+    redshift_deployment: str = "provisioned"
+    redshift_auth: str = "password"
     docs_bucket: str | None = None
     docs_prefix: str = "sparkify-docs"
     docs_conn_id: str = "aws_default"
@@ -190,6 +199,8 @@ class Settings:
             data_root=data_root,
             duckdb_path=duckdb_path,
             redshift_conn_id=env.get("REDSHIFT_CONN_ID", "redshift_default"),
+            redshift_deployment=env.get("REDSHIFT_DEPLOYMENT", "provisioned"),
+            redshift_auth=env.get("REDSHIFT_AUTH", "password"),
             redshift_schema=env.get("REDSHIFT_SCHEMA", "sparkify"),
             docs_bucket=env.get("DOCS_BUCKET") or None,
             docs_prefix=env.get("DOCS_PREFIX", "sparkify-docs").strip("/"),
@@ -210,24 +221,21 @@ WINDOW_VARS = {
     "data_interval_end": "{{ data_interval_end }}",
 }
 
-if SETTINGS.target == "redshift":
-    PROFILE_CONFIG = ProfileConfig(
-        profile_name="sparkify",
-        target_name="redshift",
-        profile_mapping=RedshiftUserPasswordProfileMapping(
-            conn_id=SETTINGS.redshift_conn_id, profile_args={"schema": SETTINGS.redshift_schema}
-        ),
-    )
+if SETTINGS.target == "redshift":  # sparkify_pipeline/redshift_profile.py: a target per deployment and auth
+    PROFILE_CONFIG, CONNECTION_ENV = redshift_profile(SETTINGS, SETTINGS.project_dir / "profiles.yml")
 else:
     PROFILE_CONFIG = ProfileConfig(
         profile_name="sparkify", target_name="duckdb", profiles_yml_filepath=SETTINGS.project_dir / "profiles.yml"
     )
+    CONNECTION_ENV = {}
+# The dbt tasks' environment: the settings, and the connection's templates Airflow renders at run time.
+TASK_ENV = {**SETTINGS.dbt_env, **CONNECTION_ENV}
 
 PROJECT_CONFIG = ProjectConfig(
     dbt_project_path=SETTINGS.project_dir,
     manifest_path=SETTINGS.manifest_path if SETTINGS.load_mode != LoadMode.DBT_LS else None,
     install_dbt_deps=False,
-    env_vars=SETTINGS.dbt_env,
+    env_vars=TASK_ENV,
 )
 
 if SETTINGS.dbt_executable:  # MWAA: dbt in its own virtualenv, run as a subprocess
@@ -284,7 +292,7 @@ def dbt_task_args() -> dict[str, Any]:
     args: dict[str, Any] = {
         "profile_config": PROFILE_CONFIG,
         "project_dir": str(SETTINGS.project_dir),
-        "env": SETTINGS.dbt_env,
+        "env": TASK_ENV,
         "invocation_mode": EXECUTION_CONFIG.invocation_mode,
         "install_deps": False,
         **OPERATOR_ARGS,

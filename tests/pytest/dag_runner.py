@@ -65,6 +65,7 @@ def describe() -> dict:
                     getattr(getattr(t, "profile_config", None), "profile_mapping", None), "conn_id", None
                 ),
                 "dbt_executable": str(getattr(t, "dbt_executable_path", "")),
+                "env": getattr(t, "env", None),
                 # sensors only: how they wait (seconds)
                 "mode": getattr(t, "mode", None),
                 "poke_interval_seconds": getattr(t, "poke_interval", None),

@@ -197,7 +197,7 @@ def test_redshift_configuration(airflow_env):
 
 
 def test_begin_waits_for_the_input_in_reschedule_mode_with_the_default_limits(described):
-    """Without settings, begin looks every 5 minutes for 2 hours, freeing its worker slot in between."""
+    """Without settings, begin looks every 5 minutes for 1 hour, freeing its worker slot in between."""
     begin = described["tasks"]["begin"]
     assert (begin["mode"], begin["poke_interval_seconds"], begin["timeout_seconds"]) == ("reschedule", 300.0, 3600.0)
 
@@ -430,3 +430,78 @@ def test_dag_hour_on_the_redshift_harness(airflow_env, redshift_harness, s3_endp
     assert_failed_waiting_for_input(outcome, logs, "log_data/2018/12/2018-12-01-events.json")
     copies_after = sum(1 for s in redshift_harness.statements() if s["sql"].lstrip().lower().startswith("copy"))
     assert copies_after == copies_before
+
+
+@pytest.mark.parametrize(
+    ("deployment", "auth", "target"),
+    [
+        ("provisioned", "password", "redshift"),
+        ("provisioned", "iam", "redshift_iam"),
+        ("serverless", "password", "redshift_serverless"),
+        ("serverless", "iam", "redshift_serverless_iam"),
+    ],
+)
+def test_each_redshift_deployment_and_auth_gets_its_profile(airflow_env, deployment, auth, target):
+    """A ProfileConfig per mode: Cosmos' password mapping for a provisioned cluster, the project's profiles.yml
+    target fed from the Airflow connection at run time for the others (IAM: no password anywhere)."""
+    env = {
+        **airflow_env,
+        "SPARKIFY_TARGET": "redshift",
+        "SPARKIFY_DATA_ROOT": "s3://udacity-dend",
+        "SPARKIFY_REDSHIFT_DEPLOYMENT": deployment,
+        "SPARKIFY_REDSHIFT_AUTH": auth,
+        "SPARKIFY_REDSHIFT_CONN_ID": "sparkify_redshift",
+    }
+    described = dag_runner(env, "describe")
+    assert described["import_errors"] == {}
+    fact = described["tasks"][FACT]
+    assert fact["profile"] == target
+    assert fact["conn_id"] == ("sparkify_redshift" if target == "redshift" else None)
+    task_env = fact["env"]
+    assert task_env["SPARKIFY_REDSHIFT_DEPLOYMENT"] == deployment
+    if target != "redshift":
+        assert task_env["REDSHIFT_HOST"] == "{{ conn.sparkify_redshift.host }}"
+        assert ("REDSHIFT_PASSWORD" in task_env) == (auth == "password")
+
+
+def test_dag_hour_on_the_serverless_harness_with_the_connection_fed_profile(
+    airflow_env, redshift_serverless_harness, s3_endpoint, tmp_path
+):
+    """Serverless + password: the profiles.yml target redshift_serverless, its REDSHIFT_* rendered from the Airflow
+    connection when the tasks run; on the harness in Serverless mode (STL refused) one hour loads its day."""
+    schema = "dag_serverless"
+    settings = redshift_serverless_harness.env(schema)
+    parsed = run_dbt(["parse", "--quiet", "--target", "redshift_serverless"], tmp_path, base_env(**settings))
+    assert parsed.returncode == 0, parsed.output
+    connection = {
+        "conn_type": "redshift",
+        "host": settings["REDSHIFT_HOST"],
+        "port": int(settings["REDSHIFT_PORT"]),
+        "login": settings["REDSHIFT_USER"],
+        "password": settings["REDSHIFT_PASSWORD"],
+        "schema": settings["REDSHIFT_DATABASE"],
+        "extra": {"sslmode": "disable"},
+    }
+    env = {
+        **airflow_env,
+        **CREDENTIALS,
+        "SPARKIFY_TARGET": "redshift",
+        "SPARKIFY_REDSHIFT_DEPLOYMENT": "serverless",
+        "SPARKIFY_REDSHIFT_SCHEMA": schema,
+        "SPARKIFY_DBT_MANIFEST": str(tmp_path / "target" / "manifest.json"),
+        "SPARKIFY_DATA_ROOT": f"s3://{HARNESS_BUCKET}",
+        "SPARKIFY_IAM_ROLE": HARNESS_IAM_ROLE,
+        "SPARKIFY_S3_ENDPOINT_URL": s3_endpoint,
+        "AIRFLOW_CONN_REDSHIFT_DEFAULT": json.dumps(connection),
+    }
+    done = airflow_dags_test(env, "sparkify_hourly", "2018-11-15T15:00:00+00:00")
+    logs = done.stdout + done.stderr
+    assert done.returncode == 0, logs[-3000:]
+    finished = [line for line in logs.splitlines() if "DagRun Finished:" in line]
+    assert len(finished) == 1
+    assert ", state=success," in finished[0]
+    plays = {
+        row[0] for row in redshift_serverless_harness.query("select songplay_id from fct_songplays", schema=schema)
+    }
+    assert plays == window_plays(datetime(2018, 11, 15), datetime(2018, 11, 16))
+    assert settings["REDSHIFT_PASSWORD"] not in logs

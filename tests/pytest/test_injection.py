@@ -357,11 +357,22 @@ def test_no_case_created_or_changed_anything(outcomes: Outcomes):
 
 # --- The DAG side: settings from the environment / MWAA configuration options ----------------------
 
-DAG_SETTINGS = ["DATA_ROOT", "IAM_ROLE", "S3_REGION", "S3_ENDPOINT_URL", "LANDING_SCHEMA", "DUCKDB_PATH"]
+DAG_SETTINGS = [
+    "DATA_ROOT",
+    "IAM_ROLE",
+    "S3_REGION",
+    "S3_ENDPOINT_URL",
+    "LANDING_SCHEMA",
+    "DUCKDB_PATH",
+    "REDSHIFT_DEPLOYMENT",
+]
 DAG_ONLY_ATTACKS: dict[str, dict[str, str]] = {
     "REDSHIFT_SCHEMA": {"double-quote": 'sparkify"; drop table staging_events; --', "newline": "sparkify\nx"},
     "DOCS_BUCKET": {"traversal": "docs/../other", "uppercase": "Sparkify_Docs"},
     "DOCS_PREFIX": {"traversal": "sparkify-docs/../..", "glob-star": "sparkify-*", "quote": "docs'"},
+    "REDSHIFT_AUTH": {"unknown": "kerberos", "quote": "iam'"},
+    # templated into {{ conn.<id>.host }}: a Jinja escape would run in the task
+    "REDSHIFT_CONN_ID": {"jinja": "x.host }}{{ 7 * 7", "space": "redshift default", "hyphen": "redshift-prod"},
 }
 
 
