@@ -388,12 +388,12 @@ def test_docs_dag_publishes_the_single_file_site_to_s3(
     assert b"fct_songplays" in page
 
 
-def test_dag_hour_on_the_redshift_harness(airflow_env, redshift_harness, s3_endpoint, tmp_path):
-    """The production wiring: target redshift, manifest load mode, an Airflow connection; one hour, then
-    an hour whose file never comes: the input check waits, then fails the run before any COPY runs."""
-    schema = "dag_hour"
-    settings = redshift_harness.env(schema)
-    parsed = run_dbt(["parse", "--quiet", "--target", "redshift"], tmp_path, base_env(**settings))
+def harness_dag_env(
+    airflow_env: dict[str, str], settings: dict[str, str], schema: str, target: str, s3_endpoint: str, tmp_path: Path
+) -> dict[str, str]:
+    """The DAG's production settings against a harness: the manifest parsed for target, the harness as the
+    Airflow connection redshift_default, data from its bucket."""
+    parsed = run_dbt(["parse", "--quiet", "--target", target], tmp_path, base_env(**settings))
     assert parsed.returncode == 0, parsed.output
     connection = {
         "conn_type": "redshift",
@@ -404,7 +404,7 @@ def test_dag_hour_on_the_redshift_harness(airflow_env, redshift_harness, s3_endp
         "schema": settings["REDSHIFT_DATABASE"],
         "extra": {"sslmode": "disable"},
     }
-    env = {
+    return {
         **airflow_env,
         **CREDENTIALS,
         "SPARKIFY_TARGET": "redshift",
@@ -414,8 +414,15 @@ def test_dag_hour_on_the_redshift_harness(airflow_env, redshift_harness, s3_endp
         "SPARKIFY_IAM_ROLE": HARNESS_IAM_ROLE,
         "SPARKIFY_S3_ENDPOINT_URL": s3_endpoint,
         "AIRFLOW_CONN_REDSHIFT_DEFAULT": json.dumps(connection),
-        **SHORT_INPUT_WAIT,
     }
+
+
+def test_dag_hour_on_the_redshift_harness(airflow_env, redshift_harness, s3_endpoint, tmp_path):
+    """The production wiring: target redshift, manifest load mode, an Airflow connection; one hour, then
+    an hour whose file never comes: the input check waits, then fails the run before any COPY runs."""
+    schema = "dag_hour"
+    settings = redshift_harness.env(schema)
+    env = harness_dag_env(airflow_env, settings, schema, "redshift", s3_endpoint, tmp_path) | SHORT_INPUT_WAIT
     done = airflow_dags_test(env, "sparkify_hourly", "2018-11-15T15:00:00+00:00")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     finished = [line for line in (done.stdout + done.stderr).splitlines() if "DagRun Finished:" in line]
@@ -471,29 +478,8 @@ def test_dag_hour_on_the_serverless_harness_with_the_connection_fed_profile(
     connection when the tasks run; on the harness in Serverless mode (STL refused) one hour loads its day."""
     schema = "dag_serverless"
     settings = redshift_serverless_harness.env(schema)
-    parsed = run_dbt(["parse", "--quiet", "--target", "redshift_serverless"], tmp_path, base_env(**settings))
-    assert parsed.returncode == 0, parsed.output
-    connection = {
-        "conn_type": "redshift",
-        "host": settings["REDSHIFT_HOST"],
-        "port": int(settings["REDSHIFT_PORT"]),
-        "login": settings["REDSHIFT_USER"],
-        "password": settings["REDSHIFT_PASSWORD"],
-        "schema": settings["REDSHIFT_DATABASE"],
-        "extra": {"sslmode": "disable"},
-    }
-    env = {
-        **airflow_env,
-        **CREDENTIALS,
-        "SPARKIFY_TARGET": "redshift",
-        "SPARKIFY_REDSHIFT_DEPLOYMENT": "serverless",
-        "SPARKIFY_REDSHIFT_SCHEMA": schema,
-        "SPARKIFY_DBT_MANIFEST": str(tmp_path / "target" / "manifest.json"),
-        "SPARKIFY_DATA_ROOT": f"s3://{HARNESS_BUCKET}",
-        "SPARKIFY_IAM_ROLE": HARNESS_IAM_ROLE,
-        "SPARKIFY_S3_ENDPOINT_URL": s3_endpoint,
-        "AIRFLOW_CONN_REDSHIFT_DEFAULT": json.dumps(connection),
-    }
+    env = harness_dag_env(airflow_env, settings, schema, "redshift_serverless", s3_endpoint, tmp_path)
+    env["SPARKIFY_REDSHIFT_DEPLOYMENT"] = "serverless"
     done = airflow_dags_test(env, "sparkify_hourly", "2018-11-15T15:00:00+00:00")
     logs = done.stdout + done.stderr
     assert done.returncode == 0, logs[-3000:]
