@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -53,11 +54,13 @@ class Harness:
     port: int
     password: str
     log_path: Path
+    ca_file: Path  # the CA of the proxy's TLS certificate
     serverless: bool = False  # Serverless mode: STL_LOAD_ERRORS and pg_last_copy_id() refused, SYS views kept
 
-    def env(self, schema: str = "sparkify") -> dict[str, str]:
-        """The redshift target's connection settings (profiles.yml reads REDSHIFT_*)."""
-        return {
+    def env(self, schema: str = "sparkify", tls: bool = False) -> dict[str, str]:
+        """The redshift target's connection settings (profiles.yml reads REDSHIFT_*). With tls, the production
+        default sslmode (require, which dbt-redshift turns into verify-ca) and the harness CA to verify with."""
+        settings = {
             "REDSHIFT_HOST": "127.0.0.1",
             "REDSHIFT_PORT": str(self.port),
             "REDSHIFT_USER": USER,
@@ -67,6 +70,22 @@ class Harness:
             "REDSHIFT_SSLMODE": "disable",
             "SPARKIFY_REDSHIFT_DEPLOYMENT": "serverless" if self.serverless else "provisioned",
         }
+        if tls:
+            settings.update(REDSHIFT_SSLMODE="require", SSL_CERT_FILE=str(self.ca_file))
+        return settings
+
+    def add_login(self, user: str, password: str) -> None:
+        """A login for the temporary user an IAM credentials call returns (IAM:<name>, IAMR:<role>, …), as
+        Redshift makes one: it may create schemas in the database; the harness user (Harness.query) can read
+        what it builds."""
+        if not re.fullmatch(r"[A-Za-z0-9_:@.+=,-]{1,127}", user) or "'" in password:
+            raise ValueError(f"not a database user name or password the harness accepts: {user!r}")
+        self.cluster.psql(
+            f"set password_encryption = 'md5';\n"
+            f"create role \"{user}\" login password '{password}';\n"
+            f'grant create, temporary on database {DATABASE} to "{user}";\n'
+            f'grant "{user}" to {USER};\n'
+        )
 
     def connect(self):
         """A redshift_connector connection through the proxy, as dbt-redshift makes one."""
@@ -121,9 +140,11 @@ def start_harness(workdir: Path, s3_endpoint: str, aws_env: dict[str, str], serv
             cluster.psql(SERVERLESS_SQL, database=DATABASE)
         port = free_port()
         log_path = workdir / "redshift_statements.jsonl"
+        ca_file = workdir / "tls" / "ca.pem"
         proxy = subprocess.Popen(
             [sys.executable, "-m", "redshift_harness", "serve", "--port", str(port),
-             "--upstream-port", str(cluster.port), "--log", str(log_path), "--s3-endpoint", s3_endpoint],
+             "--upstream-port", str(cluster.port), "--log", str(log_path), "--s3-endpoint", s3_endpoint,
+             "--tls-ca", str(ca_file)],
             env={**os.environ, **aws_env, "PYTHONPATH": str(HERE.parent)},
             stdout=(workdir / "proxy.log").open("w"),
             stderr=subprocess.STDOUT,
@@ -132,4 +153,12 @@ def start_harness(workdir: Path, s3_endpoint: str, aws_env: dict[str, str], serv
     except BaseException:
         cluster.stop()
         raise
-    return Harness(cluster=cluster, proxy=proxy, port=port, password=password, log_path=log_path, serverless=serverless)
+    return Harness(
+        cluster=cluster,
+        proxy=proxy,
+        port=port,
+        password=password,
+        log_path=log_path,
+        ca_file=ca_file,
+        serverless=serverless,
+    )

@@ -4,9 +4,10 @@ make redshift-harness                  # = python -m redshift_harness up data/sp
     starts moto_server with the data in s3://sparkify-harness, PostgreSQL and the proxy, prints
     the env to export for `dbt … --target redshift`, and runs until Ctrl-C (for debugging
     Redshift SQL by hand; the tests start their own).
-python -m redshift_harness serve --port P --upstream-port U --log statements.jsonl --s3-endpoint URL
+python -m redshift_harness serve --port P --upstream-port U --log statements.jsonl --s3-endpoint URL [--tls-ca F]
     the wire-protocol proxy alone (what start_harness runs); AWS credentials for the S3 endpoint
-    come from the AWS environment variables; prints "ready" once it accepts connections.
+    come from the AWS environment variables; with --tls-ca it offers TLS with a throwaway certificate
+    whose CA it writes to F; prints "ready" once it accepts connections.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 import boto3
 
 from redshift_harness.proxy import Proxy, StatementLog, serve
+from redshift_harness.tls import server_context
 
 
 def main() -> None:
@@ -28,6 +30,7 @@ def main() -> None:
     serve_parser.add_argument("--upstream-port", type=int, required=True)
     serve_parser.add_argument("--log", type=Path, required=True)
     serve_parser.add_argument("--s3-endpoint", required=True)
+    serve_parser.add_argument("--tls-ca", type=Path, help="offer TLS; write the certificate's CA here")
     up_parser = sub.add_parser("up", help="moto_server + PostgreSQL + proxy with a data root, until Ctrl-C")
     up_parser.add_argument("data_root", type=Path)
     args = parser.parse_args()
@@ -40,7 +43,8 @@ def main() -> None:
     def s3_client():
         return session.client("s3", endpoint_url=args.s3_endpoint)
 
-    proxy = Proxy(args.upstream_port, StatementLog(args.log), s3_client)
+    tls = server_context(args.tls_ca) if args.tls_ca else None
+    proxy = Proxy(args.upstream_port, StatementLog(args.log), s3_client, tls)
     asyncio.run(serve(args.port, proxy, ready=lambda: print("ready", flush=True)))
 
 
