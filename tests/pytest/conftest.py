@@ -68,16 +68,13 @@ def base_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def run_dbt(args: list[str], workdir: Path, env: dict[str, str] | None = None) -> DbtResult:
-    """Runs dbt from the project directory with its target and logs kept in workdir."""
-    command = [
-        str(DBT),
-        *args,
-        "--target-path",
-        str(workdir / "target"),
-        "--log-path",
-        str(workdir / "logs"),
-    ]
+def run_dbt(
+    args: list[str], workdir: Path, env: dict[str, str] | None = None, program: list[str] | None = None
+) -> DbtResult:
+    """Runs dbt (or program, a stand-in for the dbt script) from the project directory with its target and logs
+    kept in workdir."""
+    target_path = [] if args[:1] == ["debug"] else ["--target-path", str(workdir / "target")]  # debug has none
+    command = [*(program or [str(DBT)]), *args, *target_path, "--log-path", str(workdir / "logs")]
     done = subprocess.run(
         command,
         cwd=PROJECT_DIR,
@@ -294,18 +291,22 @@ class RedshiftWarehouse(Warehouse):
         schema: str,
         data_root: str = f"s3://{HARNESS_BUCKET}",
         runner: DbtRunner = run_dbt,
+        target: str = "redshift",
+        settings: dict[str, str] | None = None,
     ) -> None:
         super().__init__(workdir, runner)
         self.harness = harness
         self.schema = schema
         self.data_root = data_root
+        self.target = target
+        self.settings = settings or harness.env(schema)  # the target's REDSHIFT_* and the like
 
     def dbt(self, *args: str, vars: dict | None = None, **env: str) -> DbtResult:
-        command = [*args, "--target", "redshift"]
+        command = [*args, "--target", self.target]
         if vars:
             command += ["--vars", json.dumps(vars)]
         settings = {
-            **self.harness.env(self.schema),
+            **self.settings,
             "SPARKIFY_DATA_ROOT": self.data_root,
             "SPARKIFY_IAM_ROLE": HARNESS_IAM_ROLE,
             **env,

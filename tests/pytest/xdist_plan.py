@@ -24,6 +24,7 @@ LONGEST_FIRST = [
     "test_benchmark.py",
     "test_window_runs.py",
     "test_convergence.py",
+    "test_redshift_iam.py",
     "test_bad_input.py",
 ]
 
