@@ -39,7 +39,7 @@ with DAG(
     start_date=datetime(2018, 11, 1),
     catchup=False,
     max_active_runs=1,
-    max_active_tasks=1 if SETTINGS.target == "duckdb" else 8,  # DuckDB allows one writer
+    max_active_tasks=SETTINGS.max_active_tasks,  # DuckDB: 1 (one writer); Redshift: sized to the workers
     default_args=default_args,
     tags=["sparkify", "dbt", "cosmos", SETTINGS.target],
     doc_md=__doc__,

@@ -25,6 +25,10 @@ startup.sh exports the fixed ones and the environment's configuration options gi
                                (positive numbers of minutes, fractions allowed)
     SPARKIFY_ON_WARNING        package.module:function, called with the task context when dbt data tests of
                                quality_checks warn, after the summary in the task log (sparkify_pipeline/alerts.py)
+    SPARKIFY_MAX_ACTIVE_TASKS  dbt tasks of one run at a time on redshift (default 2: Cosmos advises about one
+                               dbt process per worker vCPU; README "Deploy to MWAA" sizes it per environment
+                               class). DuckDB has one writer: 1, always.
+    SPARKIFY_STARTUP_ERROR     set by MWAA's startup.sh when it could not build dbt: the DAG import fails with it
 """
 
 from __future__ import annotations
@@ -112,6 +116,17 @@ def _minutes(env: dict[str, str], name: str, default: float) -> float:
     return minutes
 
 
+def _max_active_tasks(env: dict[str, str], target: str) -> int:
+    value = env.get("MAX_ACTIVE_TASKS")
+    if value is None:
+        return 1 if target == "duckdb" else 2
+    if not re.fullmatch(r"[1-9][0-9]?", value):
+        raise ValueError(f"SPARKIFY_MAX_ACTIVE_TASKS={_shown(value)}: expected a whole number from 1 to 99")
+    if target == "duckdb" and value != "1":
+        raise ValueError(f"SPARKIFY_MAX_ACTIVE_TASKS={value}: the duckdb target allows one writer, so 1")
+    return int(value)
+
+
 def _hook(env: dict[str, str]) -> str | None:
     """SPARKIFY_ON_WARNING: an importable package.module:function, imported only when tests warn."""
     value = env.get("ON_WARNING")
@@ -160,11 +175,17 @@ class Settings:
     input_timeout_minutes: float = 60.0
     input_poke_minutes: float = 5.0
     on_warning: str | None = None
+    max_active_tasks: int = 1
     dbt_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = _settings_env(dict(os.environ if env is None else env))
+        if env.get("STARTUP_ERROR"):
+            raise RuntimeError(
+                f"the MWAA startup script could not prepare dbt: {_shown(env['STARTUP_ERROR'])};"
+                " its lines starting 'sparkify startup:' in the container's startup log say more"
+            )
         _check(env)
         target = env.get("TARGET", "duckdb").lower()
         if target not in TARGETS:
@@ -208,6 +229,7 @@ class Settings:
             input_timeout_minutes=_minutes(env, "INPUT_TIMEOUT_MINUTES", 60.0),
             input_poke_minutes=_minutes(env, "INPUT_POKE_MINUTES", 5.0),
             on_warning=_hook(env),
+            max_active_tasks=_max_active_tasks(env, target),
             dbt_env=dbt_env,
         )
 

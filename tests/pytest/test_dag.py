@@ -188,7 +188,7 @@ def test_redshift_configuration(airflow_env):
     }
     described = dag_runner(env, "describe")
     assert described["import_errors"] == {}
-    assert described["max_active_tasks"] == 8
+    assert described["max_active_tasks"] == 2  # SPARKIFY_MAX_ACTIVE_TASKS' default: one per vCPU of mw1.medium
     fact = described["tasks"][FACT]
     assert fact["profile"] == "redshift"
     assert fact["conn_id"] == "sparkify_redshift"

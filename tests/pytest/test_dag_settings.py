@@ -60,6 +60,11 @@ def test_env_wins_over_configuration_option_and_local_paths_are_absolute():
             )
             for value in ("alerts", "alerts:notify()", "os.system('rm'):x", "alerts:a:b", "alerts.:notify", "a b:c")
         ),
+        *(
+            ({"AIRFLOW__SPARKIFY__MAX_ACTIVE_TASKS": value}, f"SPARKIFY_MAX_ACTIVE_TASKS={value!r}: expected a whole")
+            for value in ("0", "-2", "2.5", "eight", "100")
+        ),
+        ({"SPARKIFY_MAX_ACTIVE_TASKS": "4"}, "SPARKIFY_MAX_ACTIVE_TASKS=4: the duckdb target allows one writer, so 1"),
     ],
 )
 def test_bad_setting_names_the_setting_and_value(env, message):
@@ -96,6 +101,22 @@ def test_input_wait_and_warning_hook_settings():
     )
     assert (settings.input_timeout_minutes, settings.input_poke_minutes) == (0.05, 0.5)
     assert settings.on_warning == "team_alerts.slack:notify_data_team"
+
+
+def test_dbt_tasks_at_a_time_default_to_two_on_redshift_and_follow_the_setting():
+    production = {"SPARKIFY_TARGET": "redshift", "SPARKIFY_DATA_ROOT": "s3://udacity-dend"}
+    assert Settings.from_env({}).max_active_tasks == 1  # DuckDB: one writer
+    assert Settings.from_env(production).max_active_tasks == 2
+    sized = Settings.from_env({**production, "AIRFLOW__SPARKIFY__MAX_ACTIVE_TASKS": "8"})  # e.g. two mw1.large workers
+    assert sized.max_active_tasks == 8
+
+
+def test_a_failed_mwaa_startup_script_is_the_dag_import_error():
+    """startup.sh exports SPARKIFY_STARTUP_ERROR when it could not build dbt: the DAG says so instead of failing
+    later in every dbt task with "dbt not found"."""
+    error = "offline install of dbt from /usr/local/airflow/plugins failed (see the pip error above)"
+    with pytest.raises(RuntimeError, match=r"^the MWAA startup script could not prepare dbt: 'offline install"):
+        Settings.from_env({"SPARKIFY_TARGET": "redshift", "SPARKIFY_STARTUP_ERROR": error})
 
 
 WARNED = "Got 3 results, configured to warn if >0"
