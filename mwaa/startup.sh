@@ -1,23 +1,54 @@
-#!/bin/sh
-# MWAA startup script: runs on every scheduler, worker and webserver container before Airflow starts.
-# 1. Builds dbt in its own virtualenv (dbt's pins conflict with Airflow's constraints).
-# 2. Exports the settings that are the same in every environment. Environment-specific values
-#    (data root, IAM role, connection id, schema) are MWAA configuration options sparkify.* (README).
-set -eu
+# shellcheck shell=bash
+# MWAA startup script (Airflow 3.3.1 image). MWAA *sources* it with bash on every container (scheduler,
+# worker, webserver), before it installs requirements.txt and starts Airflow, and stops it after 5 minutes.
+# Hence: no `set -e` (one failing command would end MWAA's wrapper before it saves the environment, and the
+# container would only be marked unhealthy), no `exit`, and no network: dbt comes from the wheels plugins.zip
+# unpacks into the plugins folder (scripts/mwaa_bundle.py).
+#  1. Builds dbt in its own virtualenv from mwaa/dbt-venv.lock (dbt's pins conflict with Airflow's), unless
+#     a working one is there. On failure it says why on stderr (the container's startup log) and exports
+#     SPARKIFY_STARTUP_ERROR, which the DAG turns into its import error, visible in the Airflow UI.
+#  2. Exports the settings that are the same in every environment. Environment-specific values (data root,
+#     IAM role, connection id, schema) are MWAA configuration options sparkify.* (README).
 
-DBT_VENV="${AIRFLOW_HOME:-/usr/local/airflow}/dbt_venv"
-DBT_PINS="dbt-core==1.11.16 dbt-redshift==1.11.2"
+sparkify_build_dbt_venv() {
+  local venv="$1" wheels="$2" started=$SECONDS
+  if "$venv/bin/python" -c "import dbt.version, dbt.adapters.redshift" >/dev/null 2>&1; then
+    echo "sparkify startup: dbt virtualenv $venv is ready"
+    return 0
+  fi
+  if [ ! -f "$wheels/dbt-venv.lock" ]; then
+    SPARKIFY_STARTUP_ERROR="no dbt-venv.lock in $wheels: plugins.zip is not the one make mwaa-bundle builds"
+    return 1
+  fi
+  rm -rf "$venv"
+  if ! python3 -m venv "$venv"; then
+    SPARKIFY_STARTUP_ERROR="python3 -m venv $venv failed (see the lines above)"
+    return 1
+  fi
+  if ! "$venv/bin/pip" install --quiet --disable-pip-version-check --no-cache-dir --no-index \
+    --find-links "$wheels" -r "$wheels/dbt-venv.lock"; then
+    rm -rf "$venv"
+    SPARKIFY_STARTUP_ERROR="offline install of dbt from $wheels failed (see the pip error above)"
+    return 1
+  fi
+  echo "sparkify startup: dbt virtualenv $venv built offline in $((SECONDS - started)) s"
+}
 
-if [ "${MWAA_AIRFLOW_COMPONENT:-worker}" != "webserver" ] && ! "$DBT_VENV/bin/dbt" --version >/dev/null 2>&1; then
-  python3 -m venv "$DBT_VENV"
-  # shellcheck disable=SC2086 # word splitting of the pins is intended
-  "$DBT_VENV/bin/pip" install --quiet --no-cache-dir $DBT_PINS
+SPARKIFY_AIRFLOW_HOME="${AIRFLOW_HOME:-/usr/local/airflow}"
+unset SPARKIFY_STARTUP_ERROR
+if [ "${MWAA_AIRFLOW_COMPONENT:-worker}" != "webserver" ]; then
+  if ! sparkify_build_dbt_venv "$SPARKIFY_AIRFLOW_HOME/dbt_venv" "$SPARKIFY_AIRFLOW_HOME/plugins"; then
+    echo "sparkify startup: FAILED: $SPARKIFY_STARTUP_ERROR" >&2
+    export SPARKIFY_STARTUP_ERROR
+  fi
 fi
+unset -f sparkify_build_dbt_venv
 
 export SPARKIFY_TARGET=redshift
-export SPARKIFY_DBT_EXECUTABLE="$DBT_VENV/bin/dbt"
-export SPARKIFY_DBT_PROJECT_DIR="${AIRFLOW_HOME:-/usr/local/airflow}/dags/dbt/sparkify"
+export SPARKIFY_DBT_EXECUTABLE="$SPARKIFY_AIRFLOW_HOME/dbt_venv/bin/dbt"
+export SPARKIFY_DBT_PROJECT_DIR="$SPARKIFY_AIRFLOW_HOME/dags/dbt/sparkify"
 export SPARKIFY_COSMOS_LOAD_MODE=dbt_manifest
 export DO_NOT_TRACK=1
 export DBT_SEND_ANONYMOUS_USAGE_STATS=false
 export AIRFLOW__COSMOS__ENABLE_TELEMETRY=False
+unset SPARKIFY_AIRFLOW_HOME

@@ -3,7 +3,8 @@
 - Tests go one by one to whichever worker is free (xdist's load scheduling), except the modules of
   ONE_WORKER_MODULES, which go whole to one worker: their module fixtures are costly (test_injection.py
   runs the dbt calls of all its tests as one batch; the harness build of test_redshift_harness.py and
-  the warehouses of test_reliability.py's crash tests take about 30 s each), so they are made once.
+  the warehouses of test_reliability.py's crash tests take about 30 s each; test_mwaa_bundle.py builds two
+  bundles and an image virtualenv, about 3 min), so they are made once.
   (xdist's own `xdist_group` mark does not work with pytest 9: it renames node ids, which pytest 9
   no longer allows.)
 - The longest tests start first, so that the two workers finish at about the same time instead of
@@ -16,9 +17,10 @@ from pathlib import PurePosixPath
 
 import pytest
 
-ONE_WORKER_MODULES = {"test_injection.py", "test_redshift_harness.py", "test_reliability.py"}
+ONE_WORKER_MODULES = {"test_injection.py", "test_mwaa_bundle.py", "test_redshift_harness.py", "test_reliability.py"}
 LONGEST_FIRST = [
     "test_reliability.py",
+    "test_mwaa_bundle.py",
     "test_redshift_harness.py",
     "test_dag.py",
     "test_benchmark.py",
