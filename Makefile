@@ -14,7 +14,7 @@ export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 
-.PHONY: build test lint docs docs-serve show-copy dag-test deploy deploy-dry-run benchmark benchmark-dag-import redshift-harness clean venv
+.PHONY: build test lint docs docs-serve show-copy dag-test mwaa-bundle deploy deploy-dry-run benchmark benchmark-dag-import redshift-harness clean venv
 
 venv: $(BIN)/.installed
 
@@ -58,14 +58,18 @@ dag-test: venv
 	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/migrate.log; exit 1)
 	$(BIN)/airflow dags test sparkify_hourly $(HOUR)
 
-# Deploy the DAG + dbt project to an MWAA environment's bucket: make deploy BUCKET=my-mwaa-bucket
-deploy: venv
-	@test -n "$(BUCKET)" || (echo "usage: make deploy BUCKET=<mwaa-bucket>" >&2; exit 2)
-	$(BIN)/python scripts/deploy_mwaa.py --bucket $(BUCKET)
+# The MWAA bundle, installable without internet access: dist/mwaa/ (scripts/mwaa_bundle.py, README "Deploy to MWAA").
+mwaa-bundle: venv
+	$(BIN)/python scripts/mwaa_bundle.py --out dist/mwaa
 
-deploy-dry-run: venv
-	@test -n "$(BUCKET)" || (echo "usage: make deploy-dry-run BUCKET=<mwaa-bucket>" >&2; exit 2)
-	$(BIN)/python scripts/deploy_mwaa.py --bucket $(BUCKET) --dry-run
+# Upload the bundle and make the environment run it: make deploy BUCKET=my-mwaa-bucket ENV=my-environment
+deploy: mwaa-bundle
+	@test -n "$(BUCKET)" -a -n "$(ENV)" || (echo "usage: make deploy BUCKET=<mwaa-bucket> ENV=<mwaa-environment>" >&2; exit 2)
+	$(BIN)/python scripts/deploy_mwaa.py --bundle dist/mwaa --bucket $(BUCKET) --environment $(ENV)
+
+deploy-dry-run: mwaa-bundle
+	@test -n "$(BUCKET)" -a -n "$(ENV)" || (echo "usage: make deploy-dry-run BUCKET=<mwaa-bucket> ENV=<mwaa-environment>" >&2; exit 2)
+	$(BIN)/python scripts/deploy_mwaa.py --bundle dist/mwaa --bucket $(BUCKET) --environment $(ENV) --dry-run
 
 benchmark-dag-import: venv
 	$(BIN)/python scripts/benchmark_dag_import.py
