@@ -65,11 +65,11 @@ mwaa-bundle: venv
 # Upload the bundle and make the environment run it: make deploy BUCKET=my-mwaa-bucket ENV=my-environment
 deploy: mwaa-bundle
 	@test -n "$(BUCKET)" -a -n "$(ENV)" || (echo "usage: make deploy BUCKET=<mwaa-bucket> ENV=<mwaa-environment>" >&2; exit 2)
-	$(BIN)/python scripts/deploy_mwaa.py --bundle dist/mwaa --bucket $(BUCKET) --environment $(ENV)
+	$(BIN)/python scripts/deploy_mwaa.py --bundle dist/mwaa --bucket '$(BUCKET)' --environment '$(ENV)'
 
 deploy-dry-run: mwaa-bundle
 	@test -n "$(BUCKET)" -a -n "$(ENV)" || (echo "usage: make deploy-dry-run BUCKET=<mwaa-bucket> ENV=<mwaa-environment>" >&2; exit 2)
-	$(BIN)/python scripts/deploy_mwaa.py --bundle dist/mwaa --bucket $(BUCKET) --environment $(ENV) --dry-run
+	$(BIN)/python scripts/deploy_mwaa.py --bundle dist/mwaa --bucket '$(BUCKET)' --environment '$(ENV)' --dry-run
 
 benchmark-dag-import: venv
 	$(BIN)/python scripts/benchmark_dag_import.py

@@ -5,14 +5,17 @@
 # container would only be marked unhealthy), no `exit`, and no network: dbt comes from the wheels plugins.zip
 # unpacks into the plugins folder (scripts/mwaa_bundle.py).
 #  1. Builds dbt in its own virtualenv from mwaa/dbt-venv.lock (dbt's pins conflict with Airflow's), unless
-#     a working one is there. On failure it says why on stderr (the container's startup log) and exports
-#     SPARKIFY_STARTUP_ERROR, which the DAG turns into its import error, visible in the Airflow UI.
+#     one built from the same lock is there. On failure it says why on stderr (the container's startup log)
+#     and exports SPARKIFY_STARTUP_ERROR: where the DAG is parsed (scheduler, dag processor) the DAG's import
+#     error then carries it, visible in the Airflow UI.
 #  2. Exports the settings that are the same in every environment. Environment-specific values (data root,
 #     IAM role, connection id, schema) are MWAA configuration options sparkify.* (README).
 
 sparkify_build_dbt_venv() {
   local venv="$1" wheels="$2" started=$SECONDS
-  if "$venv/bin/python" -c "import dbt.version, dbt.adapters.redshift" >/dev/null 2>&1; then
+  # Kept only if it was built from this very lock (a copy is stored in it) and imports.
+  if cmp -s "$wheels/dbt-venv.lock" "$venv/dbt-venv.lock" \
+    && "$venv/bin/python" -c "import dbt.version, dbt.adapters.redshift" >/dev/null 2>&1; then
     echo "sparkify startup: dbt virtualenv $venv is ready"
     return 0
   fi
@@ -25,12 +28,14 @@ sparkify_build_dbt_venv() {
     SPARKIFY_STARTUP_ERROR="python3 -m venv $venv failed (see the lines above)"
     return 1
   fi
-  if ! "$venv/bin/pip" install --quiet --disable-pip-version-check --no-cache-dir --no-index \
-    --find-links "$wheels" -r "$wheels/dbt-venv.lock"; then
+  # Only the zip's wheels, checked against the lock's hashes; no pip configuration of the image's.
+  if ! PIP_CONFIG_FILE=/dev/null "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+    --no-cache-dir --no-index --find-links "$wheels" -r "$wheels/dbt-venv.lock"; then
     rm -rf "$venv"
     SPARKIFY_STARTUP_ERROR="offline install of dbt from $wheels failed (see the pip error above)"
     return 1
   fi
+  cp "$wheels/dbt-venv.lock" "$venv/dbt-venv.lock"
   echo "sparkify startup: dbt virtualenv $venv built offline in $((SECONDS - started)) s"
 }
 

@@ -24,7 +24,7 @@ import pytest
 from conftest import PROJECT_DIR, base_env
 
 sys.path.insert(0, str(PROJECT_DIR / "scripts"))
-from mwaa_bundle import LOCKS, PLATFORMS, locked, normalized
+from mwaa_bundle import LOCKS, PLATFORMS, locked, normalized, pip_env
 
 BUNDLE = PROJECT_DIR / "scripts" / "mwaa_bundle.py"
 IMAGE = PROJECT_DIR / "mwaa" / "image-3.3.1"
@@ -111,9 +111,7 @@ def resolve_for_mwaa(image_python: Path, requirements: Path) -> subprocess.Compl
     command += ["--python-version", "3.12", "--implementation", "cp", "--abi", "cp312", "--only-binary=:all:"]
     command += [arg for platform in PLATFORMS for arg in ("--platform", platform)]
     command += ["--constraint", str(IMAGE / "mwaa_essential_constraints.txt"), "-r", str(requirements)]
-    return subprocess.run(
-        command, env=base_env(PIP_CONFIG_FILE="/dev/null"), capture_output=True, text=True, check=False
-    )
+    return subprocess.run(command, env=pip_env(), capture_output=True, text=True, check=False)
 
 
 def test_the_wheels_resolve_cosmos_on_the_mwaa_image_offline(bundle312, image_stub, tmp_path):
@@ -146,7 +144,7 @@ def test_the_wheels_resolve_dbt_redshift_for_python_312_offline(bundle312, tmp_p
     command += ["--python-version", "3.12", "--implementation", "cp", "--abi", "cp312", "--only-binary=:all:"]
     command += [arg for platform in PLATFORMS for arg in ("--platform", platform)]
     command += ["--target", str(tmp_path / "target"), "dbt-core==1.11.16", "dbt-redshift==1.11.2"]
-    done = subprocess.run(command, env=base_env(PIP_CONFIG_FILE="/dev/null"), capture_output=True, text=True)
+    done = subprocess.run(command, env=pip_env(), capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
     installs = {normalized(i["metadata"]["name"]): i["metadata"]["version"] for i in json.loads(done.stdout)["install"]}
     assert installs == locked(LOCKS[1])
@@ -176,6 +174,15 @@ def test_the_bundle_is_reproducible(bundle312, tmp_path):
             assert (bundle312 / name).read_bytes() == (again / name).read_bytes(), name
 
 
+def no_network() -> list[str]:
+    """A command prefix that runs in a network namespace of its own, without any network: as root, or through a
+    user namespace."""
+    for prefix in (["unshare", "--net"], ["unshare", "--user", "--map-root-user", "--net"]):
+        if subprocess.run([*prefix, "true"], capture_output=True, check=False).returncode == 0:
+            return prefix
+    pytest.fail("unshare cannot make a network namespace here: the offline tests need one (root or user namespaces)")
+
+
 def source_startup(airflow_home: Path, script: str, caller: str = "") -> subprocess.CompletedProcess:
     """Sources startup.sh in bash as MWAA does, without a network (a network namespace of its own), and runs
     `caller` after it in the same shell."""
@@ -183,7 +190,7 @@ def source_startup(airflow_home: Path, script: str, caller: str = "") -> subproc
     shell = f'{caller}\nsource {script}\necho "after startup: rc=$?"\n{exported}'
     env = {"PATH": "/usr/bin:/bin", "HOME": str(airflow_home), "AIRFLOW_HOME": str(airflow_home)}
     return subprocess.run(
-        ["unshare", "--net", "bash", "-c", shell], env=env, capture_output=True, text=True, timeout=600, check=False
+        [*no_network(), "bash", "-c", shell], env=env, capture_output=True, text=True, timeout=600, check=False
     )
 
 
@@ -205,7 +212,7 @@ def test_startup_builds_the_dbt_venv_offline_from_the_bundle(bundle311, tmp_path
         assert exported["DO_NOT_TRACK"] == "1"
         assert "SPARKIFY_STARTUP_ERROR" not in exported
         version = subprocess.run(
-            ["unshare", "--net", exported["SPARKIFY_DBT_EXECUTABLE"], "--version"], capture_output=True, text=True
+            [*no_network(), exported["SPARKIFY_DBT_EXECUTABLE"], "--version"], capture_output=True, text=True
         )
         assert version.returncode == 0, version.stderr
         assert "installed: 1.11.16" in version.stdout
@@ -231,6 +238,45 @@ def test_a_failed_startup_is_reported_and_the_calling_shell_goes_on(tmp_path):
     assert "SPARKIFY_TARGET=redshift" in done.stdout
 
 
+def test_a_wheel_that_is_not_the_locked_file_fails_the_startup_cleanly(bundle311, tmp_path):
+    """A wheel whose bytes are not the lock's (a corrupt or substituted file): pip's hash check refuses it, the
+    half-built virtualenv is removed, and the error is reported and exported."""
+    home = tmp_path / "airflow"
+    plugins = unzip_plugins(bundle311, home / "plugins")
+    six = next(plugins.glob("six-*.whl"))
+    six.write_bytes(next(plugins.glob("text_unidecode-*.whl")).read_bytes())
+    done = source_startup(home, str(bundle311 / "startup.sh"))
+    assert "after startup: rc=0" in done.stdout
+    message = f"offline install of dbt from {plugins} failed (see the pip error above)"
+    assert f"sparkify startup: FAILED: {message}" in done.stderr
+    assert "DO NOT MATCH THE HASHES" in done.stderr
+    assert f"SPARKIFY_STARTUP_ERROR={message}" in done.stdout
+    assert not (home / "dbt_venv").exists()
+
+
+def test_the_shipped_dbt_project_has_every_file_its_manifest_names(bundle312):
+    """The dbt tasks on MWAA re-parse the shipped project: every node of the manifest (singular data tests under
+    tests/ included) must have its file there, and none of the Python test suite may ship."""
+    project = bundle312 / "dags" / "dbt" / "sparkify"
+    manifest = json.loads((project / "target" / "manifest.json").read_text())
+    paths = {node["original_file_path"] for node in manifest["nodes"].values()}
+    paths |= {m["original_file_path"] for m in manifest["macros"].values() if m["package_name"] == "sparkify"}
+    assert {"tests/rejected_lines.sql", "tests/rejected_lines_of_this_run.sql"} <= paths
+    assert sorted(path for path in paths if not (project / path).is_file()) == []
+    assert not (project / "tests" / "pytest").exists()
+    assert not (project / "tests" / "redshift_harness").exists()
+
+
+def test_the_bundle_replaces_only_a_folder_it_built(tmp_path):
+    (tmp_path / "notes.txt").write_text("not a bundle")
+    done = subprocess.run(
+        [sys.executable, str(BUNDLE), "--out", str(tmp_path)], env=base_env(), capture_output=True, text=True
+    )
+    assert done.returncode == 1
+    assert f"mwaa bundle failed: {tmp_path} exists and is not a bundle this script built" in done.stderr
+    assert (tmp_path / "notes.txt").read_text() == "not a bundle"
+
+
 @pytest.fixture(scope="module")
 def image_venv(tmp_path_factory, bundle311) -> Iterator[Path]:
     """A CPython 3.11 virtualenv holding the MWAA 3.3.1 image's packages at the image's versions (Airflow,
@@ -249,7 +295,7 @@ def image_venv(tmp_path_factory, bundle311) -> Iterator[Path]:
     plugins = unzip_plugins(bundle311, root / "plugins")
     requirements = requirements_for(bundle311, plugins, root / "requirements.txt")
     mwaa_step = [*python, "--constraint", str(IMAGE / "mwaa_essential_constraints.txt"), "-r", str(requirements)]
-    done = subprocess.run(mwaa_step, env=base_env(PIP_CONFIG_FILE="/dev/null"), capture_output=True, text=True)
+    done = subprocess.run(mwaa_step, env=pip_env(), capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
     yield venv / "bin" / "python"
     shutil.rmtree(root)  # third-party code: not for the session's secret scan, which reads what tests wrote
