@@ -63,13 +63,12 @@ mwaa-bundle: venv
 	$(BIN)/python scripts/mwaa_bundle.py --out dist/mwaa
 
 # Upload the bundle and make the environment run it: make deploy BUCKET=my-mwaa-bucket ENV=my-environment
-deploy: mwaa-bundle
-	@test -n "$(BUCKET)" -a -n "$(ENV)" || (echo "usage: make deploy BUCKET=<mwaa-bucket> ENV=<mwaa-environment>" >&2; exit 2)
-	$(BIN)/python scripts/deploy_mwaa.py --bundle dist/mwaa --bucket '$(BUCKET)' --environment '$(ENV)'
-
-deploy-dry-run: mwaa-bundle
-	@test -n "$(BUCKET)" -a -n "$(ENV)" || (echo "usage: make deploy-dry-run BUCKET=<mwaa-bucket> ENV=<mwaa-environment>" >&2; exit 2)
-	$(BIN)/python scripts/deploy_mwaa.py --bundle dist/mwaa --bucket '$(BUCKET)' --environment '$(ENV)' --dry-run
+# (both are required before anything is built; deploy-dry-run reads the environment and changes nothing).
+deploy deploy-dry-run: venv
+	@test -n "$(BUCKET)" -a -n "$(ENV)" || (echo "usage: make $@ BUCKET=<mwaa-bucket> ENV=<mwaa-environment>" >&2; exit 2)
+	$(BIN)/python scripts/mwaa_bundle.py --out dist/mwaa
+	$(BIN)/python scripts/deploy_mwaa.py --bundle dist/mwaa --bucket '$(BUCKET)' --environment '$(ENV)' \
+		$(if $(filter deploy-dry-run,$@),--dry-run)
 
 benchmark-dag-import: venv
 	$(BIN)/python scripts/benchmark_dag_import.py
