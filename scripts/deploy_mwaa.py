@@ -80,7 +80,7 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def unchanged(s3, bucket: str, key: str, version: str | None, path: Path) -> bool:
+def unchanged(s3, bucket: str, key: str, version: str | None, digest: str) -> bool:
     """True if the version the environment runs holds exactly the file (the SHA-256 a deploy stored with it:
     an ETag is no checksum for multipart or KMS-encrypted objects)."""
     if not version:
@@ -93,12 +93,12 @@ def unchanged(s3, bucket: str, key: str, version: str | None, path: Path) -> boo
         if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NoSuchVersion"):
             return False
         raise
-    return head.get("Metadata", {}).get("sha256") == sha256_of(path)
+    return head.get("Metadata", {}).get("sha256") == digest
 
 
-def put_versioned(s3, bucket: str, name: str, path: Path) -> str:
+def put_versioned(s3, bucket: str, name: str, path: Path, digest: str) -> str:
     with path.open("rb") as body:
-        return s3.put_object(Bucket=bucket, Key=name, Body=body, Metadata={"sha256": sha256_of(path)})["VersionId"]
+        return s3.put_object(Bucket=bucket, Key=name, Body=body, Metadata={"sha256": digest})["VersionId"]
 
 
 def wait_until_applied(
@@ -168,13 +168,14 @@ def deploy(
     for name, path in versioned.items():
         path_field, version_field = VERSIONED[name]
         running = settings.get(version_field) if settings.get(path_field) == name else None
-        if unchanged(s3, bucket, name, running, path):
+        digest = sha256_of(path)  # read once: plugins.zip is tens of MB
+        if unchanged(s3, bucket, name, running, digest):
             say(f"s3://{bucket}/{name}: unchanged, the environment keeps version {running}")
         elif dry_run:
             say(f"would upload {name} -> s3://{bucket}/{name} and name its new version in UpdateEnvironment")
             update |= {path_field: name, version_field: "<new version>"}
         else:
-            version = put_versioned(s3, bucket, name, path)
+            version = put_versioned(s3, bucket, name, path, digest)
             say(f"uploaded s3://{bucket}/{name} (version {version})")
             update |= {path_field: name, version_field: version}
     if update and dry_run:

@@ -81,14 +81,18 @@ def normalized(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def target_args(python_version: str) -> list[str]:
+    """pip's options for wheels of CPython python_version on MWAA's platform (binary wheels only)."""
+    abi = "cp" + python_version.replace(".", "")
+    command = ["--only-binary=:all:", "--python-version", python_version, "--implementation", "cp", "--abi", abi]
+    return command + [arg for platform in PLATFORMS for arg in ("--platform", platform)]
+
+
 def download_wheels(dest: Path, python_version: str, locks: list[Path] = LOCKS) -> list[Path]:
     """Exactly the wheels of the locks for that Python on manylinux x86_64, or a BundleError naming what failed."""
     from packaging.utils import parse_wheel_filename
 
-    abi = "cp" + python_version.replace(".", "")
-    command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:"]
-    command += ["--python-version", python_version, "--implementation", "cp", "--abi", abi]
-    command += [arg for platform in PLATFORMS for arg in ("--platform", platform)]
+    command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", *target_args(python_version)]
     command += ["--dest", str(dest)]
     for lock in locks:
         command += ["-r", str(lock)]

@@ -10,7 +10,6 @@ aws/amazon-mwaa-docker-images, source in its README.md). What only a real enviro
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import shutil
@@ -24,7 +23,7 @@ import pytest
 from conftest import PROJECT_DIR, base_env
 
 sys.path.insert(0, str(PROJECT_DIR / "scripts"))
-from mwaa_bundle import LOCKS, PLATFORMS, locked, normalized, pip_env
+from mwaa_bundle import LOCKS, locked, normalized, pip_env, target_args
 
 BUNDLE = PROJECT_DIR / "scripts" / "mwaa_bundle.py"
 IMAGE = PROJECT_DIR / "mwaa" / "image-3.3.1"
@@ -108,8 +107,7 @@ def resolve_for_mwaa(image_python: Path, requirements: Path) -> subprocess.Compl
     """MWAA's own install step (safe-pip-install: the essential constraints, then -r requirements.txt), resolved
     by pip for CPython 3.12 on manylinux x86_64 against the image's installed packages, offline."""
     command = [*PIP, "--python", str(image_python), "install", "--dry-run", "--quiet", "--report", "-"]
-    command += ["--python-version", "3.12", "--implementation", "cp", "--abi", "cp312", "--only-binary=:all:"]
-    command += [arg for platform in PLATFORMS for arg in ("--platform", platform)]
+    command += target_args("3.12")
     command += ["--constraint", str(IMAGE / "mwaa_essential_constraints.txt"), "-r", str(requirements)]
     return subprocess.run(command, env=pip_env(), capture_output=True, text=True, check=False)
 
@@ -141,8 +139,7 @@ def test_the_wheels_resolve_dbt_redshift_for_python_312_offline(bundle312, tmp_p
     their whole tree from plugins.zip alone, for MWAA's platform."""
     plugins = unzip_plugins(bundle312, tmp_path / "plugins")
     command = [*PIP, "install", "--dry-run", "--quiet", "--report", "-", "--no-index", "--find-links", str(plugins)]
-    command += ["--python-version", "3.12", "--implementation", "cp", "--abi", "cp312", "--only-binary=:all:"]
-    command += [arg for platform in PLATFORMS for arg in ("--platform", platform)]
+    command += target_args("3.12")
     command += ["--target", str(tmp_path / "target"), "dbt-core==1.11.16", "dbt-redshift==1.11.2"]
     done = subprocess.run(command, env=pip_env(), capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -160,10 +157,7 @@ def unstamped(value):
 def test_the_bundle_is_reproducible(bundle312, tmp_path):
     again = build_bundle(tmp_path / "again", "3.12")
     for name in ("plugins.zip", "requirements.txt", "startup.sh"):
-        assert (
-            hashlib.sha256((again / name).read_bytes()).digest()
-            == hashlib.sha256((bundle312 / name).read_bytes()).digest()
-        ), name
+        assert (again / name).read_bytes() == (bundle312 / name).read_bytes(), name
     files = sorted(p.relative_to(bundle312).as_posix() for p in (bundle312 / "dags").rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(again).as_posix() for p in (again / "dags").rglob("*") if p.is_file())
     for name in files:
