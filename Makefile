@@ -13,6 +13,8 @@ export AIRFLOW_HOME := $(CURDIR)/.airflow
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
+# Cosmos' dbt partial-parse cache of this checkout (its default, /tmp/cosmos, is shared by all of them).
+export AIRFLOW__COSMOS__CACHE_DIR := $(AIRFLOW_HOME)/cosmos_cache
 
 .PHONY: build test lint docs docs-serve show-copy dag-test mwaa-bundle deploy deploy-dry-run benchmark benchmark-dag-import redshift-harness clean venv
 

@@ -7,6 +7,10 @@ input_poke_minutes, freeing its worker slot in between) and, when one is still m
 input_timeout_minutes, fails without retries, so the run fails and no dbt task runs.
 Quality checks that only warn leave the run green but are summarised in the task log and sent to
 the on_warning hook (sparkify_pipeline/alerts.py).
+Each layer runs one `dbt build` of its nodes (Cosmos' watcher execution mode): a task per dbt node shows
+that node's status, and a node that failed is retried 3 times, 5 minutes apart, as a dbt run of that node
+alone (sparkify_pipeline/config.py). A failing data test fails quality_checks, which is retried likewise.
+DuckDB has one writer: its runs take one task at a time.
 Layers are dbt selections, so a new model lands in its layer without editing this file.
 Settings come from the environment (see sparkify_pipeline/config.py and the README).
 """
@@ -68,7 +72,10 @@ with DAG(
     fact = DbtTaskGroup(**layer_args("songplays_fact"))
     dimensions = DbtTaskGroup(**layer_args("dimensions"))
     quality_checks = DbtTestLocalOperator(
-        task_id="quality_checks", exclude="test_type:unit", on_warning_callback=on_dbt_warnings, **dbt_task_args()
+        task_id="quality_checks",
+        exclude="test_type:unit",
+        on_warning_callback=on_dbt_warnings,
+        **dbt_task_args(parse_cache_of=f"{dag.dag_id}__{dimensions.group_id}"),
     )
 
     chain(begin(), stage, fact, dimensions, quality_checks, EmptyOperator(task_id="end"))

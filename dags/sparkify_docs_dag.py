@@ -32,5 +32,5 @@ if SETTINGS.docs_bucket:
             bucket_name=SETTINGS.docs_bucket,
             folder_dir=SETTINGS.docs_prefix,
             dbt_cmd_flags=["--static"],
-            **{k: v for k, v in dbt_task_args().items() if k != "vars"},
+            **dbt_task_args(window=False),  # the docs show the models as a full build compiles them
         )

@@ -83,8 +83,13 @@
   {%- endif -%}
 
   {#- Window mode: both bounds or neither -#}
-  {%- set start_raw = var('data_interval_start') | string | trim if var('data_interval_start') is not none else '' -%}
-  {%- set end_raw = var('data_interval_end') | string | trim if var('data_interval_end') is not none else '' -%}
+  {#- From --vars, else env SPARKIFY_DATA_INTERVAL_START/END: the DAG passes the window by env, because dbt
+      drops its whole partial parse when --vars change (every hour), but re-parses only the files that read an
+      env var when that var changes -#}
+  {%- set start_v = var('data_interval_start') or env_var('SPARKIFY_DATA_INTERVAL_START', '') -%}
+  {%- set end_v = var('data_interval_end') or env_var('SPARKIFY_DATA_INTERVAL_END', '') -%}
+  {%- set start_raw = start_v | string | trim if start_v is not none else '' -%}
+  {%- set end_raw = end_v | string | trim if end_v is not none else '' -%}
   {%- if start_raw in ['', 'None'] and end_raw in ['', 'None'] -%}
     {%- do s.update({'window': none}) -%}
   {%- elif start_raw in ['', 'None'] or end_raw in ['', 'None'] -%}

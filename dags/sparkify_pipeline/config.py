@@ -28,6 +28,8 @@ startup.sh exports the fixed ones and the environment's configuration options gi
     SPARKIFY_MAX_ACTIVE_TASKS  dbt tasks of one run at a time on redshift (default 2: Cosmos advises about one
                                dbt process per worker vCPU; README "Deploy to MWAA" sizes it per environment
                                class). DuckDB has one writer: 1, always.
+    SPARKIFY_EXECUTION_MODE    watcher (default): one `dbt build` per layer and a task per node showing its
+                               status; local: one dbt process per node (the earlier design, kept to compare)
     SPARKIFY_STARTUP_ERROR     set by MWAA's startup.sh when it could not build dbt: the DAG import fails with it
 """
 
@@ -37,17 +39,20 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-from cosmos.constants import InvocationMode, LoadMode, TestBehavior
+from cosmos import settings as cosmos_settings
+from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
 from sparkify_pipeline.dbt_ls import layer_files
 from sparkify_pipeline.redshift_profile import redshift_profile
 
 DAGS_DIR = Path(__file__).resolve().parents[1]
 TARGETS = ("duckdb", "redshift")
+EXECUTION_MODES = ("watcher", "local")
 PASSED_TO_DBT = ("IAM_ROLE", "S3_REGION", "S3_ENDPOINT_URL", "LANDING_SCHEMA", "REDSHIFT_DEPLOYMENT")
 
 # Settings that reach dbt, SQL, a path or an S3 call: the allow-lists of the dbt project's
@@ -176,6 +181,7 @@ class Settings:
     input_poke_minutes: float = 5.0
     on_warning: str | None = None
     max_active_tasks: int = 1
+    execution_mode: str = "watcher"
     dbt_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -194,6 +200,9 @@ class Settings:
         mode = env.get("COSMOS_LOAD_MODE") or ("dbt_manifest" if target == "redshift" else "automatic")
         if mode not in ("dbt_manifest", "dbt_ls", "automatic"):
             raise ValueError(f"SPARKIFY_COSMOS_LOAD_MODE={mode!r}: expected dbt_manifest, dbt_ls or automatic")
+        execution_mode = env.get("EXECUTION_MODE", "watcher").lower()
+        if execution_mode not in EXECUTION_MODES:
+            raise ValueError(f"SPARKIFY_EXECUTION_MODE={_shown(execution_mode)}: expected watcher or local")
         if target == "redshift" and not env.get("DATA_ROOT", "").startswith("s3://"):
             got = _shown(env["DATA_ROOT"]) if env.get("DATA_ROOT") else "none (the default is the local sample folder)"
             raise ValueError(
@@ -230,17 +239,20 @@ class Settings:
             input_poke_minutes=_minutes(env, "INPUT_POKE_MINUTES", 5.0),
             on_warning=_hook(env),
             max_active_tasks=_max_active_tasks(env, target),
+            execution_mode=execution_mode,
             dbt_env=dbt_env,
         )
 
 
 SETTINGS = Settings.from_env()
 
-# Airflow passes the run's data interval to dbt as the window vars; a manual run without an
-# interval renders "None", which the dbt project reads as full mode.
-WINDOW_VARS = {
-    "data_interval_start": "{{ data_interval_start }}",
-    "data_interval_end": "{{ data_interval_end }}",
+# Airflow passes the run's data interval to dbt as env vars the dbt project reads when no window var is
+# given (macros/sparkify_settings.sql); a manual run without an interval renders "None": full mode. Not
+# --vars: dbt drops its whole partial parse whenever vars change, so every hour would re-parse the project,
+# while a changed env var re-parses only the files that read it.
+WINDOW_ENV = {
+    "SPARKIFY_DATA_INTERVAL_START": "{{ data_interval_start }}",
+    "SPARKIFY_DATA_INTERVAL_END": "{{ data_interval_end }}",
 }
 
 if SETTINGS.target == "redshift":  # sparkify_pipeline/redshift_profile.py: a target per deployment and auth
@@ -251,7 +263,7 @@ else:
     )
     CONNECTION_ENV = {}
 # The dbt tasks' environment: the settings, and the connection's templates Airflow renders at run time.
-TASK_ENV = {**SETTINGS.dbt_env, **CONNECTION_ENV}
+TASK_ENV = {**SETTINGS.dbt_env, **CONNECTION_ENV, **WINDOW_ENV}
 
 PROJECT_CONFIG = ProjectConfig(
     dbt_project_path=SETTINGS.project_dir,
@@ -260,15 +272,38 @@ PROJECT_CONFIG = ProjectConfig(
     env_vars=TASK_ENV,
 )
 
-if SETTINGS.dbt_executable:  # MWAA: dbt in its own virtualenv, run as a subprocess
+# How each layer runs dbt (SPARKIFY_EXECUTION_MODE):
+# - watcher (default): one `dbt build` of the layer's nodes (the producer task), and a task per node that
+#   shows that node's status from the build's events (a consumer). A consumer whose node failed is retried
+#   3 times, 5 minutes apart, and each retry runs `dbt run` for that node alone. The producer itself never
+#   re-runs the build: its retry only hands over to the consumers' retries, so it comes after a short
+#   delay, well before the first consumer retry (Cosmos #3001: a consumer retry that comes while the
+#   producer waits to retry fails without running dbt).
+#   Consumers wait in reschedule mode, so they hold no worker slot between looks and need no triggerer
+#   (deferrable consumers hang `airflow dags test`).
+# - local: one dbt process per node, each with its own parse (the design before issue 13; kept to compare).
+PRODUCER_RETRY_DELAY = timedelta(seconds=30)
+CONSUMER_POKE_SECONDS = 5
+_invocation: dict[str, Any] = (
+    # MWAA: dbt in its own virtualenv, run as a subprocess
+    {"invocation_mode": InvocationMode.SUBPROCESS, "dbt_executable_path": SETTINGS.dbt_executable}
+    if SETTINGS.dbt_executable
+    # local: dbt in Airflow's own virtualenv, run in-process
+    else {"invocation_mode": InvocationMode.DBT_RUNNER}
+)
+if SETTINGS.execution_mode == "watcher":
     EXECUTION_CONFIG = ExecutionConfig(
-        invocation_mode=InvocationMode.SUBPROCESS, dbt_executable_path=SETTINGS.dbt_executable
+        execution_mode=ExecutionMode.WATCHER,
+        setup_operator_args={"retry_delay": PRODUCER_RETRY_DELAY},
+        **_invocation,
     )
-else:  # local: dbt in Airflow's own virtualenv, run in-process
-    EXECUTION_CONFIG = ExecutionConfig(invocation_mode=InvocationMode.DBT_RUNNER)
+    CONSUMER_ARGS: dict[str, Any] = {"deferrable": False, "mode": "reschedule", "poke_interval": CONSUMER_POKE_SECONDS}
+else:
+    EXECUTION_CONFIG = ExecutionConfig(execution_mode=ExecutionMode.LOCAL, **_invocation)
+    CONSUMER_ARGS = {}
 
-# Every dbt task: the window vars, no Airflow assets.
-OPERATOR_ARGS: dict[str, Any] = {"vars": WINDOW_VARS, "emit_datasets": False}
+# Every dbt task of the layers: no Airflow assets; the window comes by env (WINDOW_ENV).
+OPERATOR_ARGS: dict[str, Any] = {"emit_datasets": False, **CONSUMER_ARGS}
 
 # The layers of the graph (task group id -> dbt selectors): a new model lands in its layer by its tag.
 LAYERS: dict[str, list[str]] = {
@@ -287,8 +322,12 @@ DBT_LS_FILES = (
 def render_config(layer: str) -> RenderConfig:
     """One layer of the graph: the dbt nodes of its selectors, one task per node, tests apart."""
     if layer in DBT_LS_FILES:
+        # The file already holds only this layer's nodes; select is what the watcher's producer builds.
         return RenderConfig(
-            load_method=LoadMode.DBT_LS_FILE, dbt_ls_path=DBT_LS_FILES[layer], test_behavior=TestBehavior.NONE
+            load_method=LoadMode.DBT_LS_FILE,
+            dbt_ls_path=DBT_LS_FILES[layer],
+            select=LAYERS[layer],
+            test_behavior=TestBehavior.NONE,
         )
     config = RenderConfig(select=LAYERS[layer], test_behavior=TestBehavior.NONE, load_method=SETTINGS.load_mode)
     if SETTINGS.dbt_executable:  # automatic mode falls back to Cosmos' own dbt ls when there is no manifest
@@ -309,16 +348,23 @@ def layer_args(layer: str) -> dict[str, Any]:
     }
 
 
-def dbt_task_args() -> dict[str, Any]:
-    """Keyword arguments of a single Cosmos operator (the quality checks)."""
+def dbt_task_args(*, window: bool = True, parse_cache_of: str | None = None) -> dict[str, Any]:
+    """Keyword arguments of a single Cosmos operator (quality checks, docs).
+
+    window: give dbt the run's data interval (WINDOW_ENV); without it, dbt runs in full mode.
+    parse_cache_of: the Cosmos cache folder (DAG id__group id) whose dbt partial parse the task reuses and
+    updates, as the task groups do with their own; the group that ran just before holds this run's parse.
+    """
     args: dict[str, Any] = {
         "profile_config": PROFILE_CONFIG,
         "project_dir": str(SETTINGS.project_dir),
-        "env": TASK_ENV,
+        "env": TASK_ENV if window else {**SETTINGS.dbt_env, **CONNECTION_ENV},
         "invocation_mode": EXECUTION_CONFIG.invocation_mode,
         "install_deps": False,
-        **OPERATOR_ARGS,
+        "emit_datasets": False,
     }
+    if parse_cache_of and cosmos_settings.enable_cache and cosmos_settings.enable_cache_partial_parse:
+        args["cache_dir"] = Path(cosmos_settings.cache_dir) / parse_cache_of
     if SETTINGS.dbt_executable:
         args["dbt_executable_path"] = SETTINGS.dbt_executable
     return args

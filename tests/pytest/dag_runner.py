@@ -1,13 +1,14 @@
 """Loads the Sparkify DAG as Airflow does and prints JSON for test_dag.py.
 
     python dag_runner.py describe                      # DAG attributes, tasks and edges
-    python dag_runner.py run LOGICAL_DATE [--retry-delay-seconds N] [--mark-success REGEX]   # one dag.test() run
+    python dag_runner.py run LOGICAL_DATE [--retry-delay-scale F] [--mark-success REGEX]   # one dag.test() run
 
 dag.test() runs every task in this process: the task logs are this process's output, before the JSON.
 A run's tasks report state, try_number and reschedules (how often a sensor in reschedule mode waited).
 
---retry-delay-seconds shortens the delay between retries (the DAG's own is 5 minutes) so a test
-can watch every retry happen; the number of retries stays the DAG's. --mark-success marks the tasks
+--retry-delay-scale multiplies every task's delay between retries (the DAG's own is 5 minutes; a watcher
+producer's, 30 s) so a test can watch every retry happen in seconds, in the same order as in production;
+the number of retries stays the DAG's. --mark-success marks the tasks
 whose id matches REGEX as succeeded without running them (dag.test()'s mark_success_pattern).
 """
 
@@ -60,6 +61,7 @@ def describe() -> dict:
                 "depends_on_past": t.depends_on_past,
                 "email_on_retry": t.email_on_retry,
                 "vars": getattr(t, "vars", None),
+                "select": getattr(t, "select", None),
                 "profile": getattr(getattr(t, "profile_config", None), "target_name", None),
                 "conn_id": getattr(
                     getattr(getattr(t, "profile_config", None), "profile_mapping", None), "conn_id", None
@@ -76,15 +78,15 @@ def describe() -> dict:
     }
 
 
-def run(logical_date: str, retry_delay_seconds: float | None, mark_success: str | None = None) -> dict:
+def run(logical_date: str, retry_delay_scale: float | None, mark_success: str | None = None) -> dict:
     from airflow.models.taskreschedule import TaskReschedule
     from airflow.utils.session import create_session
     from sqlalchemy import func, select
 
     _, dag, _ = load_dag()
-    if retry_delay_seconds is not None:
+    if retry_delay_scale is not None:
         for task in dag.tasks:
-            task.retry_delay = timedelta(seconds=retry_delay_seconds)
+            task.retry_delay = timedelta(seconds=task.retry_delay.total_seconds() * retry_delay_scale)
     dag_run = dag.test(logical_date=datetime.fromisoformat(logical_date), mark_success_pattern=mark_success)
     with create_session() as session:
         tis = dag_run.get_task_instances(session=session)
@@ -105,13 +107,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("command", choices=["describe", "run"])
     parser.add_argument("logical_date", nargs="?")
-    parser.add_argument("--retry-delay-seconds", type=float)
+    parser.add_argument("--retry-delay-scale", type=float)
     parser.add_argument("--mark-success")
     args = parser.parse_args()
     if args.command == "describe":
         result = describe()
     else:
-        result = run(args.logical_date, args.retry_delay_seconds, args.mark_success)
+        result = run(args.logical_date, args.retry_delay_scale, args.mark_success)
     print("DAG_RUNNER_JSON " + json.dumps(result))
 
 

@@ -30,6 +30,10 @@ RUNNER = Path(__file__).with_name("dag_runner.py")
 STAGE = {"stage.stg_sparkify__events_run", "stage.stg_sparkify__songs_run", "stage.app_pages_seed"}
 FACT = "songplays_fact.fct_songplays_run"
 DIMENSIONS = {f"dimensions.{name}_run" for name in ("dim_users", "dim_songs", "dim_artists", "dim_time")}
+LAYERS = {"stage": "tag:staging", "songplays_fact": "tag:fact", "dimensions": "tag:dimension"}
+# Execution mode watcher: per layer, the task running its one `dbt build`, and the gate after it.
+PRODUCER = {layer: f"{layer}.dbt_producer_watcher" for layer in LAYERS}
+DONE = {layer: f"{layer}.dbt_producer_watcher_done" for layer in LAYERS}
 # begin waits seconds, not hours, for a file that never comes (the defaults: 5 and 60 minutes).
 SHORT_INPUT_WAIT = {"SPARKIFY_INPUT_POKE_MINUTES": "0.01", "SPARKIFY_INPUT_TIMEOUT_MINUTES": "0.05"}
 WARNING_SUMMARY = re.compile(r"sparkify: (\d+) dbt data tests? warned: (.*)")
@@ -46,6 +50,8 @@ def airflow_env(tmp_path_factory) -> dict[str, str]:
         AIRFLOW__CORE__DAGS_FOLDER=str(PROJECT_DIR / "dags"),
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
         AIRFLOW__COSMOS__ENABLE_TELEMETRY="False",
+        # Cosmos' partial-parse cache of this Airflow home: the default /tmp/cosmos is shared by every checkout.
+        AIRFLOW__COSMOS__CACHE_DIR=str(home / "cosmos_cache"),
         SPARKIFY_DBT_MANIFEST=str(home / "target" / "manifest.json"),
         # A DuckDB file of this test process's own, never the repo's: tests that run dbt set their own.
         SPARKIFY_DUCKDB_PATH=str(home / "sparkify.duckdb"),
@@ -121,22 +127,53 @@ def test_default_args_schedule_and_dates(described):
     assert {"sparkify", "dbt"} <= set(described["tags"])
     assert "quality checks" in described["doc_md"]
     for task_id, task in described["tasks"].items():
-        assert (task["retries"], task["retry_delay_seconds"]) == (3, 300.0), task_id
+        # A producer's retry never re-runs the build; it hands over to its consumers' retries, so it comes soon.
+        delay = 30.0 if task_id in PRODUCER.values() else 300.0
+        assert (task["retries"], task["retry_delay_seconds"]) == (3, delay), task_id
         assert task["depends_on_past"] is False, task_id
         assert task["email_on_retry"] is False, task_id
 
 
 def test_graph_reads_like_the_original_design(described):
+    """begin → stage songs ∥ stage events → songplays fact → four dimensions → quality checks → end: a task per
+    dbt node, each layer after the whole layer before it; each layer's one `dbt build` beside its nodes."""
     upstream = {task_id: set(task["upstream"]) for task_id, task in described["tasks"].items()}
-    assert set(upstream) == {"begin", *STAGE, FACT, *DIMENSIONS, "quality_checks", "end"}
+    assert set(upstream) == {
+        "begin", *STAGE, FACT, *DIMENSIONS, *PRODUCER.values(), *DONE.values(), "quality_checks", "end"
+    }  # fmt: skip
     assert upstream["begin"] == set()
-    for task_id in STAGE:
+    for task_id in {*STAGE, PRODUCER["stage"]}:
         assert upstream[task_id] == {"begin"}, task_id
+    for task_id in {FACT, PRODUCER["songplays_fact"]}:
+        assert upstream[task_id] == {*STAGE, DONE["stage"]}, task_id
+    for task_id in {*DIMENSIONS, PRODUCER["dimensions"]}:
+        assert upstream[task_id] == {FACT, DONE["songplays_fact"]}, task_id
+    for layer in LAYERS:
+        assert upstream[DONE[layer]] == {PRODUCER[layer]}
+    assert upstream["quality_checks"] == {*DIMENSIONS, DONE["dimensions"]}
+    assert upstream["end"] == {"quality_checks"}
+
+
+def test_each_layer_builds_once_and_its_node_tasks_wait_without_a_worker_slot(described):
+    """Watcher mode: the producer builds exactly its layer's tag; the node tasks look for their node's status in
+    reschedule mode (no worker slot held between looks, no triggerer needed, and `airflow dags test` runs them)."""
+    for layer, tag in LAYERS.items():
+        assert described["tasks"][PRODUCER[layer]]["select"] == tag, layer
+    for task_id in {*STAGE, FACT, *DIMENSIONS}:
+        task = described["tasks"][task_id]
+        assert (task["mode"], task["poke_interval_seconds"]) == ("reschedule", 5.0), task_id
+
+
+def test_local_execution_mode_renders_one_dbt_task_per_node(airflow_env):
+    """SPARKIFY_EXECUTION_MODE=local, the design before watcher (kept to compare): no producers, same layers."""
+    local = dag_runner({**airflow_env, "SPARKIFY_EXECUTION_MODE": "local"}, "describe")
+    assert local["import_errors"] == {}
+    upstream = {task_id: set(task["upstream"]) for task_id, task in local["tasks"].items()}
+    assert set(upstream) == {"begin", *STAGE, FACT, *DIMENSIONS, "quality_checks", "end"}
     assert upstream[FACT] == STAGE
     for task_id in DIMENSIONS:
         assert upstream[task_id] == {FACT}, task_id
     assert upstream["quality_checks"] == DIMENSIONS
-    assert upstream["end"] == {"quality_checks"}
 
 
 def test_graph_is_consistent_with_dbt_lineage(described, airflow_env):
@@ -169,12 +206,13 @@ def test_graph_is_consistent_with_dbt_lineage(described, airflow_env):
     assert checked == 7  # fct ← 2 staging models + seed; dim_users, dim_songs, dim_artists, dim_time ← 1 each
 
 
-def test_dbt_tasks_get_the_run_window_as_vars(described):
-    for task_id in {*STAGE, FACT, *DIMENSIONS, "quality_checks"}:
-        assert described["tasks"][task_id]["vars"] == {
-            "data_interval_start": "{{ data_interval_start }}",
-            "data_interval_end": "{{ data_interval_end }}",
-        }, task_id
+def test_dbt_tasks_get_the_run_window_by_env_not_vars(described):
+    """By env: dbt keeps its partial parse from hour to hour (new --vars would re-parse the whole project)."""
+    for task_id in {*STAGE, FACT, *DIMENSIONS, *PRODUCER.values(), "quality_checks"}:
+        task = described["tasks"][task_id]
+        assert not task["vars"], task_id
+        assert task["env"]["SPARKIFY_DATA_INTERVAL_START"] == "{{ data_interval_start }}", task_id
+        assert task["env"]["SPARKIFY_DATA_INTERVAL_END"] == "{{ data_interval_end }}", task_id
 
 
 def test_redshift_configuration(airflow_env):
@@ -295,11 +333,37 @@ def test_failing_quality_check_fails_the_run_after_its_retries(airflow_env, full
             " values ('NextSong', 1541030400000, 999999, 0, 'free')"
         )
     env = {**airflow_env, "SPARKIFY_DUCKDB_PATH": str(warehouse.path)}
-    outcome = dag_runner(env, "run", "2018-11-15T15:00:00+00:00", "--retry-delay-seconds", "1")
+    outcome = dag_runner(env, "run", "2018-11-15T15:00:00+00:00", "--retry-delay-scale", str(1 / 300))
     assert outcome["state"] == "failed"
     assert outcome["tasks"]["quality_checks"] == {"state": "failed", "try_number": 4, "reschedules": 0}  # 3 retries
     assert outcome["tasks"][FACT]["state"] == "success"
     assert outcome["tasks"]["end"]["state"] == "upstream_failed"
+
+
+def test_failing_node_is_retried_three_times_alone_then_fails_the_run(airflow_env, full_build: Warehouse, tmp_path):
+    """The fact table no longer has the model's columns (on_schema_change: fail): the fact fails in its layer's
+    build, then in each of its 3 retries, each a dbt run of that node alone. The staged nodes show success,
+    the dimensions and the checks never run, and the fact table is untouched."""
+    warehouse = full_build.copy_to(tmp_path / "failing_node")
+    with duckdb.connect(str(warehouse.path)) as con:
+        con.execute("alter table fct_songplays add column added_by_hand integer")
+    before = warehouse.query("select * from fct_songplays order by songplay_id")
+    env = {**airflow_env, "SPARKIFY_DUCKDB_PATH": str(warehouse.path)}
+    outcome, logs = dag_runner_with_logs(env, "run", "2018-11-15T15:00:00+00:00", "--retry-delay-scale", str(1 / 300))
+    states = {task_id: (task["state"], task["try_number"]) for task_id, task in outcome["tasks"].items()}
+    assert outcome["state"] == "failed"
+    assert states[FACT] == ("failed", 4)  # 3 retries
+    for task_id in STAGE:
+        assert states[task_id] == ("success", 1), task_id
+    # The producer never re-runs its build: its retry hands over to the node tasks' retries.
+    assert states[PRODUCER["songplays_fact"]] == ("skipped", 2)
+    for task_id in {*DIMENSIONS, PRODUCER["dimensions"], "quality_checks", "end"}:
+        assert states[task_id][0] == "upstream_failed", task_id
+    # dbt ran 5 times: the stage's build, the fact layer's build, then a run of the fact alone per retry.
+    assert logs.count("Running with dbt=") == 5, logs[-3000:]
+    assert len(re.findall(r"\['run', '--select', 'fqn:sparkify\.marts\.fct_songplays'", logs)) == 3
+    assert "The source and target schemas on this incremental model are out of sync" in logs
+    assert warehouse.query("select * from fct_songplays order by songplay_id") == before
 
 
 HOOK_MODULE = """
@@ -360,6 +424,8 @@ def test_dbt_ls_load_mode_renders_the_same_graph(airflow_env, described):
     assert {k: v["upstream"] for k, v in with_ls["tasks"].items()} == {
         k: v["upstream"] for k, v in described["tasks"].items()
     }
+    for layer, tag in LAYERS.items():  # each producer builds its layer, not the whole project
+        assert with_ls["tasks"][PRODUCER[layer]]["select"] == tag, layer
 
 
 def test_docs_dag_publishes_the_single_file_site_to_s3(

@@ -60,6 +60,9 @@ ENV_FALLBACKS: dict[str, tuple[str, str]] = {
     "SPARKIFY_IAM_ROLE": ("iam_role", VALID["iam_role"]),
     "SPARKIFY_REDSHIFT_DEPLOYMENT": ("redshift_deployment", VALID["redshift_deployment"]),
     "SPARKIFY_LANDING_SCHEMA": ("landing_schema", VALID["landing_schema"]),
+    # the window as the DAG passes it (by env, so dbt keeps its partial parse)
+    "SPARKIFY_DATA_INTERVAL_START": ("data_interval_start", VALID["data_interval_start"]),
+    "SPARKIFY_DATA_INTERVAL_END": ("data_interval_end", VALID["data_interval_end"]),
     # profiles.yml: no var behind these two, the message names the env var
     "SPARKIFY_DUCKDB_PATH": ("SPARKIFY_DUCKDB_PATH", f"{WAREHOUSE_DIR}/sparkify.duckdb"),
     "SPARKIFY_S3_ENDPOINT_URL": ("SPARKIFY_S3_ENDPOINT_URL", "http://127.0.0.1:9000"),
@@ -201,7 +204,10 @@ def var_case(target: str, name: str, attack: str, value: str) -> Case:
 def env_case(target: str, env_name: str, attack: str, value: str) -> Case:
     shown_name = ENV_FALLBACKS[env_name][0]
     vars = {k: v for k, v in base_vars(target).items() if k != shown_name}  # a var would hide its env fallback
-    return Case(f"{target}-{env_name}-{attack}", target, shown_name, value, vars=vars, env={env_name: value})
+    partner = {}
+    if shown_name in PARTNER:  # the other bound of the window, valid and by env too
+        partner = {f"SPARKIFY_{PARTNER[shown_name].upper()}": VALID[PARTNER[shown_name]]}
+    return Case(f"{target}-{env_name}-{attack}", target, shown_name, value, vars=vars, env={**partner, env_name: value})
 
 
 def build_cases() -> list[Case]:
