@@ -250,9 +250,12 @@ SETTINGS = Settings.from_env()
 # given (macros/sparkify_settings.sql); a manual run without an interval renders "None": full mode. Not
 # --vars: dbt drops its whole partial parse whenever vars change, so every hour would re-parse the project,
 # while a changed env var re-parses only the files that read it.
+# The data tests of a run read only the days it replaced, except in the run that ends at 00:00 UTC, which
+# tests the whole history once a day (README "Which check runs when").
 WINDOW_ENV = {
     "SPARKIFY_DATA_INTERVAL_START": "{{ data_interval_start }}",
     "SPARKIFY_DATA_INTERVAL_END": "{{ data_interval_end }}",
+    "SPARKIFY_TEST_SCOPE": "{{ 'history' if data_interval_end is none or data_interval_end.hour == 0 else 'window' }}",
 }
 
 if SETTINGS.target == "redshift":  # sparkify_pipeline/redshift_profile.py: a target per deployment and auth

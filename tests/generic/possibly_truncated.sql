@@ -1,6 +1,6 @@
 {#-
   Warn-level check of a landing table, attached to the staging model whose pre-hook loads it (so
-  it runs after the load): the values of its varchar(n) columns that TRUNCATECOLUMNS may have
+  it runs after the load; a window run reads only the days it replaced): the values of its varchar(n) columns that TRUNCATECOLUMNS may have
   cut. Redshift truncates silently to n bytes at a character boundary (the DuckDB loader does
   the same), so a cut value is n bytes long, or n-1 to n-3 bytes when the cut fell inside a
   multibyte character. One row per suspect value: column, width, bytes, value. A value exactly as
@@ -24,7 +24,7 @@ with
 {% if columns -%}
 landing as (
 
-    select * from {{ landing.relation }}
+    select * from {{ sparkify_landing_tested_rows(landing) }}
 
 ),
 

@@ -1,6 +1,6 @@
 {#-
   Warn-level check of a landing table, attached to the staging model whose pre-hook loads it (so
-  it runs after the load): rows loaded without a key (a missing or null key in the JSON). They
+  it runs after the load; a window run reads only the days it replaced): rows loaded without a key (a missing or null key in the JSON). They
   stay in the landing table; the staging model cannot identify them and leaves them out. One row
   per such landing row.
     table: a table of source 'sparkify'; key: its key columns
@@ -12,7 +12,7 @@ with
 
 landing as (
 
-    select * from {{ sparkify_landing(table).relation if execute else model }}
+    select * from {{ sparkify_landing_tested_rows(sparkify_landing(table)) if execute else model }}
 
 ),
 

@@ -213,6 +213,7 @@ def test_dbt_tasks_get_the_run_window_by_env_not_vars(described):
         assert not task["vars"], task_id
         assert task["env"]["SPARKIFY_DATA_INTERVAL_START"] == "{{ data_interval_start }}", task_id
         assert task["env"]["SPARKIFY_DATA_INTERVAL_END"] == "{{ data_interval_end }}", task_id
+        assert "data_interval_end.hour == 0" in task["env"]["SPARKIFY_TEST_SCOPE"], task_id
 
 
 def test_redshift_configuration(airflow_env):
@@ -323,17 +324,24 @@ def test_hour_whose_event_file_never_comes_fails_the_run_after_waiting(airflow_e
     assert warehouse.snapshot() == before
 
 
-def test_failing_quality_check_fails_the_run_after_its_retries(airflow_env, full_build: Warehouse, tmp_path):
+def test_hourly_checks_read_their_days_and_the_midnight_run_the_whole_history(
+    airflow_env, full_build: Warehouse, tmp_path
+):
+    """A song play whose level is neither free nor paid, on 2018-11-01 (as a past bug could have written it).
+    The 15:00 run of 2018-11-15 tests only the day it replaced, so its cost stays flat, and succeeds. The run
+    that ends at 00:00 UTC tests the whole history: its quality_checks fails, is retried 3 times, and the run
+    fails."""
     warehouse = full_build.copy_to(tmp_path / "failing_check")
     with duckdb.connect(str(warehouse.path)) as con:
-        # A song play without a user on another day: the window run does not replace it, and the
-        # check "every song play names its user, song, artist and length" must catch it.
         con.execute(
-            "insert into staging_events (page, ts, session_id, item_in_session, level)"
-            " values ('NextSong', 1541030400000, 999999, 0, 'free')"
+            "insert into fct_songplays by name select * replace (md5('by hand') as songplay_id, 'gold' as level)"
+            " from fct_songplays where start_time < timestamp '2018-11-02' limit 1"
         )
     env = {**airflow_env, "SPARKIFY_DUCKDB_PATH": str(warehouse.path)}
-    outcome = dag_runner(env, "run", "2018-11-15T15:00:00+00:00", "--retry-delay-scale", str(1 / 300))
+    hourly, logs = dag_runner_with_logs(env, "run", "2018-11-15T15:00:00+00:00")
+    assert hourly["state"] == "success"
+    assert "accepted_values_fct_songplays_level" in logs  # the check ran, on the 15th only
+    outcome = dag_runner(env, "run", "2018-11-16T00:00:00+00:00", "--retry-delay-scale", str(1 / 300))
     assert outcome["state"] == "failed"
     assert outcome["tasks"]["quality_checks"] == {"state": "failed", "try_number": 4, "reschedules": 0}  # 3 retries
     assert outcome["tasks"][FACT]["state"] == "success"

@@ -122,7 +122,7 @@ def test_merge_mode_dimensions_equal_truncate_insert_mode(full_build: Warehouse,
     configs = [json.loads(line) for line in listed.output.splitlines() if line.startswith("{")]
     materialized = {c["name"]: c["config"]["materialized"] for c in configs}
     assert materialized == {
-        "stg_sparkify__events": "view",
+        "stg_sparkify__events": "incremental",
         "stg_sparkify__songs": "view",
         "fct_songplays": "incremental",
         "dim_users": "incremental",

@@ -50,6 +50,7 @@ VALID: dict[str, str] = {
     "dimension_load_mode": "truncate_insert",
     "max_load_errors": "1000",
     "load_error_threshold": "100",
+    "test_scope": "window",
 }
 # The window vars only exist in pairs: an attack on one keeps the other valid.
 PARTNER = {"data_interval_start": "data_interval_end", "data_interval_end": "data_interval_start"}
@@ -63,6 +64,7 @@ ENV_FALLBACKS: dict[str, tuple[str, str]] = {
     # the window as the DAG passes it (by env, so dbt keeps its partial parse)
     "SPARKIFY_DATA_INTERVAL_START": ("data_interval_start", VALID["data_interval_start"]),
     "SPARKIFY_DATA_INTERVAL_END": ("data_interval_end", VALID["data_interval_end"]),
+    "SPARKIFY_TEST_SCOPE": ("test_scope", VALID["test_scope"]),
     # profiles.yml: no var behind these two, the message names the env var
     "SPARKIFY_DUCKDB_PATH": ("SPARKIFY_DUCKDB_PATH", f"{WAREHOUSE_DIR}/sparkify.duckdb"),
     "SPARKIFY_S3_ENDPOINT_URL": ("SPARKIFY_S3_ENDPOINT_URL", "http://127.0.0.1:9000"),

@@ -1,10 +1,32 @@
-{{ config(pre_hook=[before_begin("{{ copy_json('staging_events') }}")]) }}
+{#- Materialised once per run, by UTC day like the fact, so that no test or model of a window run
+    re-evaluates the de-duplication over the whole history: a window run deletes the days its load
+    replaced and inserts them again; a full run replaces everything. -#}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        dist='event_id',
+        sort='event_at',
+        pre_hook=[
+            before_begin("{{ copy_json('staging_events') }}"),
+            "{{ sparkify_delete_merge_scope('event_at') }}",
+        ]
+    )
+}}
+
+{%- set scope = sparkify_merge_scope(sparkify_settings()) %}
 
 with
 
 source as (
 
     select * from {{ source('sparkify', 'staging_events') }}
+    {%- if is_incremental() and scope.kind == 'days' %}
+    -- The landing rows of the replaced days: the load keeps every row of a day file inside its
+    -- UTC day (README "Bad input"), so an event's copies never span two days of one window.
+    where ts >= {{ scope.start_ms }} and ts < {{ scope.end_ms }}
+    {%- endif %}
 
 ),
 
