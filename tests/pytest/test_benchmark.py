@@ -15,8 +15,9 @@ from conftest import PROJECT_DIR, base_env
 
 SCRIPT = PROJECT_DIR / "scripts" / "benchmark.py"
 ROW = re.compile(
-    r"^\| (?P<figure>[^|]+) \| (?P<value>[\d.,]+) (?P<unit>s|MiB) \| (?P<baseline_name>[^:|]+): "
-    r"(?P<baseline>[\d.,]+) (?:s|MiB) \| (?P<ratio>[\d.]+) \| (?P<target>[^|]+) \| (?P<verdict>hit|miss|-) \|$"
+    r"^\| (?P<figure>[^|]+) \| (?P<value>[\d.,]+) (?P<unit>s|MiB|processes) \| (?P<baseline_name>[^:|]+): "
+    r"(?P<baseline>[\d.,]+) (?:s|MiB|processes) \| (?P<ratio>[\d.]+) \| (?P<target>[^|]+) \| "
+    r"(?P<verdict>hit|miss|-) \|$"
 )
 
 
@@ -32,33 +33,33 @@ def run_benchmark(*args: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_benchmark_measures_every_figure_and_reports_consistent_ratios(tmp_path):
-    done = run_benchmark(
-        "--events", "1200", "--days", "2", "--runs", "1", "--skip", "dag-import", "--profile", TMPDIR=str(tmp_path)
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    rows = {m["figure"]: m for m in map(ROW.match, done.stdout.splitlines()) if m}
-    assert set(rows) == {
-        "full build: wall",
-        "full build: CPU time",
-        "full build: peak RSS",
-        "hourly window run, 2 d history: wall",
-        "hourly window run, 2 d history: CPU time",
-        "hourly window run, 2 d history: dbt node time",
-        "hourly window run, 2 d history: peak RSS",
-    }
+def table_rows(stdout: str) -> dict[str, re.Match]:
+    rows = {m["figure"]: m for m in map(ROW.match, stdout.splitlines()) if m}
     for name, row in rows.items():
         value, baseline = float(row["value"].replace(",", "")), float(row["baseline"].replace(",", ""))
         assert value > 0, name
         assert baseline > 0, name
         assert float(row["ratio"]) == pytest.approx(value / baseline, rel=0.02, abs=0.01), name
-        target = re.search(r"[\d.]+", row["target"])
+        target = re.search(r"[\d.]+", row["target"].replace(",", ""))
         if target is None:
             assert row["verdict"] == "-", name
-        else:
-            assert row["verdict"] == ("hit" if float(row["ratio"]) <= float(target[0]) else "miss"), name
+        else:  # a target with a unit bounds the value, else the ratio
+            checked = value if row["target"].strip().endswith(row["unit"]) else float(row["ratio"])
+            assert row["verdict"] == ("hit" if checked <= float(target[0]) else "miss"), name
+    return rows
+
+
+def test_benchmark_measures_the_full_build_and_profiles_it(tmp_path):
+    done = run_benchmark(
+        "--events", "1200", "--days", "2", "--runs", "1", "--skip", "dag", "--skip", "dag-import", "--profile",
+        TMPDIR=str(tmp_path),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    rows = table_rows(done.stdout)
+    assert set(rows) == {"full build: wall", "full build: CPU time", "full build: peak RSS"}
     assert rows["full build: wall"]["baseline_name"] == "read_json floor"
-    assert rows["hourly window run, 2 d history: wall"]["baseline_name"] == "1 d history"
+    assert rows["full build: wall"]["target"].strip() == "≤ 3"  # below 5M events
+    assert rows["full build: peak RSS"]["target"].strip() == "≤ 2048 MiB"
     # Peak RSS is the child's (a dbt process imports far more than 50 MiB), not the script's own.
     assert float(rows["full build: peak RSS"]["value"].replace(",", "")) > 50
     # --profile: dbt's node timings (the loads are in the staging nodes) and DuckDB's profile of the floor.
@@ -66,8 +67,32 @@ def test_benchmark_measures_every_figure_and_reports_consistent_ratios(tmp_path)
     assert "stg_sparkify__events" in done.stdout  # per-node timings name the load (pre-hook) node
     assert "floor: read_json of the event files" in done.stdout
     assert "largest growth first" in done.stdout
+    assert done.stdout.count("load average") >= 1
     # Generated data and warehouses live in a temporary folder that is removed at the end.
     assert not list(tmp_path.glob("sparkify-bench-*"))
+
+
+def test_benchmark_runs_the_hourly_dag_in_both_modes_and_counts_dbt_processes(tmp_path):
+    """The real `airflow dags test`, dbt as a subprocess: watcher starts 4 dbt processes (3 layer builds and the
+    checks), local 9 (one per node and the checks)."""
+    done = run_benchmark("--events", "1200", "--days", "2", "--runs", "1", "--skip", "dag-import", TMPDIR=str(tmp_path))
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    rows = table_rows(done.stdout)
+    label = "hourly DAG run, 2 d history"
+    assert {name for name in rows if name.startswith(label)} == {
+        f"{label}, watcher: wall",
+        f"{label}, watcher: dbt processes",
+        f"{label}, watcher: CPU time",
+        f"{label}, watcher: peak RSS",
+        f"{label}: wall",
+        f"{label}: CPU time",
+        f"{label}: peak RSS",
+    }
+    processes = rows[f"{label}, watcher: dbt processes"]
+    assert (processes["value"], processes["baseline_name"], processes["baseline"]) == ("4", "local", "9")
+    assert rows[f"{label}: wall"]["baseline_name"] == "1 d history"
+    assert rows[f"{label}, watcher: wall"]["target"].strip() == "≤ 0.5"
+    assert rows[f"{label}: peak RSS"]["target"].strip() == "≤ 1024 MiB"
 
 
 @pytest.mark.parametrize(
