@@ -1,7 +1,7 @@
 """Benchmarks of the Sparkify warehouse on DuckDB, measured side by side in one run.
 
     python scripts/benchmark.py [--events 1000000] [--days 30] [--runs 3] [--profile]
-        [--songs N] [--users N] [--skip dag|dag-import] [--workdir DIR]
+        [--songs N] [--users N] [--warmups 1] [--skip dag|dag-import] [--workdir DIR]
     make benchmark [EVENTS=1000000] [RUNS=3]
 
 Generates data with scripts/generate_sparkify_data.py (--events spread evenly over --days UTC days)
@@ -21,8 +21,8 @@ after each figure: on a shared machine wall time moves with it, CPU time far les
     of the full build (target watcher / local <= 0.5, i.e. 2x faster);
   - with --days of history against a warehouse holding only that day's file (same events per day;
     target <= 1.10; peak RSS <= 1 GiB).
-  Each warehouse and mode has one untimed warm-up run and its own Cosmos cache, as an hourly
-  deployment has: dbt's partial parse is warm.
+  Each warehouse and mode has --warmups untimed runs first (default 1) and its own Cosmos cache, as
+  an hourly deployment has: dbt's partial parse is warm.
 - DAG import: filling Airflow's DagBag with dags/ in Cosmos' production load mode (dbt_manifest)
   vs the dbt_ls mode, which runs `dbt ls` at parse time (scripts/benchmark_dag_import.py; target:
   the production import <= 1 s).
@@ -66,7 +66,7 @@ from benchmark_common import (  # noqa: E402
 )
 from benchmark_dag_import import measure as measure_dag_import  # noqa: E402
 from benchmark_dag_import import prepared_env as airflow_home  # noqa: E402
-from benchmark_profile import duckdb_profile, growth_profile, node_profile  # noqa: E402
+from benchmark_profile import dag_timeline, duckdb_profile, growth_profile, node_profile  # noqa: E402
 from generate_sparkify_data import Scale, generate  # noqa: E402
 
 LARGE_EVENTS = 5_000_000  # from here on the full build's fixed costs (dbt start, parse) are small
@@ -201,7 +201,9 @@ def figure_full_build(work: Path, root: Path, build: Warehouse, runs: int, event
     return figures, builds
 
 
-def figure_dag_runs(history: Warehouse, one_day: Warehouse, days: int, runs: int) -> list[Figure]:
+def figure_dag_runs(
+    history: Warehouse, one_day: Warehouse, days: int, runs: int, warmups: int
+) -> tuple[list[str], list[Figure]]:
     """The hourly DAG run: watcher vs local on the history warehouse, and history vs one day (watcher)."""
     last = START + timedelta(days=days - 1)
     logical_date = f"{last}T{HOUR + 1:02d}:00:00+00:00"
@@ -209,15 +211,21 @@ def figure_dag_runs(history: Warehouse, one_day: Warehouse, days: int, runs: int
     cases = {"watcher": (history, "watcher"), "local": (history, "local"), "1 d": (one_day, "watcher")}
     samples: dict[str, list[Sample]] = {name: [] for name in cases}
     with airflow_home() as home_env:
-        for warehouse, mode in cases.values():  # untimed warm-up: dbt's partial parse, tables incremental
-            warehouse.dag_run(home_env, mode, logical_date, f"dag_warmup_{mode}.out")
+        for i in range(warmups):  # untimed: dbt's partial parse cached, the tables incremental
+            for warehouse, mode in cases.values():
+                warehouse.dag_run(home_env, mode, logical_date, f"dag_warmup_{mode}{i}.out")
         for i in range(runs):
             for name, (warehouse, mode) in cases.items():
                 samples[name].append(warehouse.dag_run(home_env, mode, logical_date, f"dag_{mode}{i}.out"))
 
     watcher, local, one = samples["watcher"], samples["local"], samples["1 d"]
     label = f"hourly DAG run, {days} d history"
-    return [
+    timelines = [
+        dag_timeline(f"{label}, watcher", watcher),
+        dag_timeline(f"{label}, local", local),
+        dag_timeline("hourly DAG run, 1 d history, watcher", one),
+    ]
+    return timelines, [
         Figure(f"{label}, watcher: wall", "s", seconds(watcher), "local", seconds(local), TARGETS["watcher / local"]),
         Figure(f"{label}, watcher: dbt processes", "processes", processes(watcher), "local", processes(local)),
         Figure(f"{label}, watcher: CPU time", "s", cpu(watcher), "local", cpu(local)),
@@ -261,11 +269,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=3, help="timed runs per figure; medians (default 3)")
     parser.add_argument("--songs", type=int, default=2000, help="catalogue size (default 2000)")
     parser.add_argument("--users", type=int, help="users (default events / 2000, at least 50)")
+    parser.add_argument("--warmups", type=int, default=1, help="untimed DAG runs before the timed ones (default 1)")
     parser.add_argument("--skip", action="append", choices=["dag", "dag-import"], default=[])
     parser.add_argument("--profile", action="store_true", help="print where the time goes")
     parser.add_argument("--workdir", type=Path, help="keep data and warehouses here (default: a temp dir, removed)")
     args = parser.parse_args(argv)
-    for name, minimum in (("events", 1), ("days", 2), ("runs", 1), ("songs", 1), ("users", 1)):
+    for name, minimum in (("events", 1), ("days", 2), ("runs", 1), ("songs", 1), ("users", 1), ("warmups", 0)):
         value = getattr(args, name)
         if value is not None and value < minimum:
             parser.error(f"--{name} {value}: expected a whole number >= {minimum}")
@@ -307,7 +316,10 @@ def benchmark(args: argparse.Namespace, work: Path) -> Run:
     one_day = Warehouse(work / "one_day", one_root)
     if "dag" not in args.skip:
         print(f"Hourly DAG runs: load average {load_average()}", flush=True)
-        run.figures += figure_dag_runs(history, one_day, args.days, args.runs)
+        timelines, figures = figure_dag_runs(history, one_day, args.days, args.runs, args.warmups)
+        run.figures += figures
+        if args.profile:
+            run.profiles += timelines
     if args.profile:
         if not one_day.path.exists():
             one_day.dbt("build", log="full_build.out")

@@ -24,6 +24,7 @@ class Sample:
     cpu_seconds: float  # user + system time of the process tree: less sensitive to other load than wall time
     run_results: dict | None = None
     dbt_processes: int = 0
+    log: Path | None = None
 
 
 @dataclass
@@ -70,7 +71,7 @@ def run_measured(command: list[str], env: dict[str, str], log: Path) -> Sample:
     if returncode != 0:
         tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
         fail(f"{' '.join(command[:3])} exited with {returncode} (log {log}):\n{tail}")
-    return Sample(seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)  # ru_maxrss: KiB on Linux
+    return Sample(seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime, log=log)  # ru_maxrss: KiB
 
 
 def child_env(**extra: str) -> dict[str, str]:

@@ -4,10 +4,12 @@ DuckDB's JSON profile (EXPLAIN ANALYZE) of the full build's heavy statements."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import statistics
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from benchmark_common import PROJECT_DIR, Sample, fail
@@ -157,4 +159,31 @@ def duckdb_profile(work: Path, root: Path, build_dir: Path, db: Path, builds: li
         item = json.loads(line.removeprefix("PROFILE "))
         lines.append(f"  {item['seconds']:7.3f} s  {item['label']}: {item['sql']}")
         lines += [f"      {t:7.3f} s  {name} {detail}".rstrip() for t, name, detail in item["operators"]]
+    return "\n".join(lines)
+
+
+DAG_TEST_LINE = re.compile(r"^(\S+Z) .*?(?:\[DAG TEST\] starting task_id=(\S+)|(DagRun Finished))")
+
+
+def dag_timeline(title: str, samples: list[Sample]) -> str:
+    """Where an `airflow dags test` run's wall time goes, from its log (median run): before the first task,
+    each task (dag.test() runs one at a time; a rescheduled sensor counts every look), after the run."""
+    sample = median_sample(samples)
+    text = sample.log.read_text(errors="replace") if sample.log else ""
+    stamps = [m for m in map(DAG_TEST_LINE.match, text.splitlines()) if m]
+    if not stamps or not stamps[-1].group(3):
+        return f"{title}: no task timeline in {sample.log}"
+    times = [datetime.fromisoformat(m.group(1).replace("Z", "+00:00")) for m in stamps]
+    first_line = re.match(r"^(\S+Z) ", text)
+    started = datetime.fromisoformat(first_line.group(1).replace("Z", "+00:00")) if first_line else times[0]
+    per_task: dict[str, float] = {}
+    for match, begin, end in zip(stamps, times, times[1:], strict=False):
+        per_task[match.group(2)] = per_task.get(match.group(2), 0.0) + (end - begin).total_seconds()
+    logged = (times[-1] - started).total_seconds()
+    lines = [
+        f"{title} (median run): wall {sample.seconds:.2f} s = Airflow CLI start before its first log line "
+        f"{sample.seconds - logged:.2f} s + DAG load and run setup {(times[0] - started).total_seconds():.2f} s "
+        f"+ tasks {(times[-1] - times[0]).total_seconds():.2f} s; {sample.dbt_processes} dbt processes. By task:"
+    ]
+    lines += [f"    {t:7.2f} s  {task}" for task, t in sorted(per_task.items(), key=lambda kv: -kv[1])]
     return "\n".join(lines)

@@ -394,9 +394,9 @@ def test_warning_quality_check_reaches_the_task_log_and_the_on_warning_hook(
     is already loaded: the model tasks are marked succeeded, begin and the quality checks really run."""
     warehouse = full_build.copy_to(tmp_path / "warning_check")
     with duckdb.connect(str(warehouse.path)) as con:
-        # An event without its key on another day: the window run keeps it, staging leaves it out, and
-        # the warn-level check unkeyed_landing_rows counts it.
-        con.execute("insert into staging_events (page, ts, level) values ('Home', 1541030400000, 'free')")
+        # An event without its key, at 12:00 on the run's day (the model tasks are marked done, so nothing
+        # reloads that day): staging leaves it out, and the warn-level check unkeyed_landing_rows counts it.
+        con.execute("insert into staging_events (page, ts, level) values ('Home', 1542283200000, 'free')")
     hooks = tmp_path / "hooks"
     hooks.mkdir()
     (hooks / "sparkify_test_alerts.py").write_text(HOOK_MODULE)
