@@ -44,8 +44,11 @@ def table_rows(stdout: str) -> dict[str, re.Match]:
         if target is None:
             assert row["verdict"] == "-", name
         else:  # a target with a unit bounds the value, else the ratio
-            checked = value if row["target"].strip().endswith(row["unit"]) else float(row["ratio"])
-            assert row["verdict"] == ("hit" if checked <= float(target[0]) else "miss"), name
+            on_value = row["target"].strip().endswith(row["unit"])
+            checked = value if on_value else float(row["ratio"])
+            # The script decides on unrounded medians: at the printed precision of the target, either is right.
+            if abs(checked - float(target[0])) > (1 if on_value else 0.005):
+                assert row["verdict"] == ("hit" if checked <= float(target[0]) else "miss"), name
     return rows
 
 
