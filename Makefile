@@ -58,7 +58,7 @@ dag-test: venv
 	$(BIN)/dbt parse --quiet
 	mkdir -p $(AIRFLOW_HOME)
 	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/migrate.log; exit 1)
-	$(BIN)/airflow dags test sparkify_hourly $(HOUR)
+	SPARKIFY_WATCHER_CONSUMERS=dags_test $(BIN)/airflow dags test sparkify_hourly $(HOUR)
 
 # The MWAA bundle, installable without internet access: dist/mwaa/ (scripts/mwaa_bundle.py, README "Deploy to MWAA").
 mwaa-bundle: venv

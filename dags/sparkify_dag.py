@@ -7,9 +7,12 @@ input_poke_minutes, freeing its worker slot in between) and, when one is still m
 input_timeout_minutes, fails without retries, so the run fails and no dbt task runs.
 Quality checks that only warn leave the run green but are summarised in the task log and sent to
 the on_warning hook (sparkify_pipeline/alerts.py).
+A manual run whose data interval is not the hour of its logical date fails at begin (re-run a past hour
+with a backfill: sparkify_pipeline/run_interval.py).
 Each layer runs one `dbt build` of its nodes (Cosmos' watcher execution mode): a task per dbt node shows
-that node's status, and a node that failed is retried 3 times, 5 minutes apart, as a dbt run of that node
-alone (sparkify_pipeline/config.py). A failing data test fails quality_checks, which is retried likewise.
+that node's status, waiting in the triggerer (deferred), and a node that failed is retried 3 times, 5 minutes
+apart, as a dbt run of that node alone (sparkify_pipeline/config.py). A failing data test fails
+quality_checks, which is retried likewise. Every dbt task has an execution timeout.
 DuckDB has one writer: its runs take one task at a time.
 Layers are dbt selections, so a new model lands in its layer without editing this file.
 Settings come from the environment (see sparkify_pipeline/config.py and the README).
@@ -56,11 +59,14 @@ with DAG(
         timeout=timedelta(minutes=SETTINGS.input_timeout_minutes),
     )
     def begin(
-        data_interval_start: datetime | None = None, data_interval_end: datetime | None = None
+        dag=None, dag_run=None, data_interval_start: datetime | None = None, data_interval_end: datetime | None = None
     ) -> PokeReturnValue:
-        """Done when every event file of this run exists; its XCom is their keys. Times out into a failed run."""
+        """Done when every event file of this run exists; its XCom is their keys. Times out into a failed run.
+        A manual run whose interval is not the hour of its logical date fails at once (run_interval.py)."""
+        from sparkify_pipeline.run_interval import refuse_unasked_interval
         from sparkify_pipeline.source_files import event_keys, existing
 
+        refuse_unasked_interval(dag, dag_run, data_interval_start, data_interval_end)
         keys = event_keys(SETTINGS.project_dir, data_interval_start, data_interval_end)
         found = existing(SETTINGS.data_root, keys, SETTINGS.dbt_env.get("SPARKIFY_S3_ENDPOINT_URL"))
         missing = [key for key in keys if key not in found]

@@ -125,6 +125,7 @@ class Warehouse:
             "AIRFLOW__COSMOS__CACHE_DIR": str(self.workdir / f"cosmos_cache_{mode}"),
             "SPARKIFY_EXECUTION_MODE": mode,
             "SPARKIFY_DBT_EXECUTABLE": DBT,
+            "SPARKIFY_WATCHER_CONSUMERS": "dags_test",  # dags test runs triggers inline (README "DAG settings")
         }
         sample = run_measured([AIRFLOW, "dags", "test", "sparkify_hourly", logical_date], env, self.workdir / log)
         text = (self.workdir / log).read_text(errors="replace")

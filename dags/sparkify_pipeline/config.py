@@ -30,6 +30,15 @@ startup.sh exports the fixed ones and the environment's configuration options gi
                                class). DuckDB has one writer: 1, always.
     SPARKIFY_EXECUTION_MODE    watcher (default): one `dbt build` per layer and a task per node showing its
                                status; local: one dbt process per node (the earlier design, kept to compare)
+    SPARKIFY_WATCHER_CONSUMERS how the node tasks of watcher mode wait for their node: deferrable (default: the
+                               triggerer polls, MWAA has one), reschedule (a new task launch per look, so a look
+                               every 60 s or more), or dags_test (reschedule every 5 s: only for `airflow dags test`,
+                               which has no triggerer and runs triggers inline)
+    SPARKIFY_CONSUMER_POKE_SECONDS  seconds between a node task's looks (default 5 deferrable, 60 reschedule;
+                               reschedule refuses less than 60, Airflow's guidance for reschedule mode)
+    SPARKIFY_DBT_TIMEOUT_MINUTES  execution_timeout of every dbt task (default 40): a hung COPY or session fails
+                               the try instead of holding the hour (node tasks get 10 minutes more, so that they
+                               see the build's own timeout)
     SPARKIFY_STARTUP_ERROR     set by MWAA's startup.sh when it could not build dbt: the DAG import fails with it
 """
 
@@ -53,6 +62,11 @@ from sparkify_pipeline.redshift_profile import redshift_profile
 DAGS_DIR = Path(__file__).resolve().parents[1]
 TARGETS = ("duckdb", "redshift")
 EXECUTION_MODES = ("watcher", "local")
+CONSUMER_WAITS = ("deferrable", "reschedule", "dags_test")
+# Airflow's BaseSensorOperator: in reschedule mode the poke interval should be more than a minute (each look
+# that finds nothing is a new task launch: scheduler, worker, DAG parse).
+MIN_RESCHEDULE_POKE_SECONDS = 60
+DAGS_TEST_POKE_SECONDS = 5
 PASSED_TO_DBT = ("IAM_ROLE", "S3_REGION", "S3_ENDPOINT_URL", "LANDING_SCHEMA", "REDSHIFT_DEPLOYMENT")
 
 # Settings that reach dbt, SQL, a path or an S3 call: the allow-lists of the dbt project's
@@ -132,6 +146,32 @@ def _max_active_tasks(env: dict[str, str], target: str) -> int:
     return int(value)
 
 
+def _consumer_wait(env: dict[str, str]) -> tuple[str, int]:
+    """SPARKIFY_WATCHER_CONSUMERS and _CONSUMER_POKE_SECONDS: how the node tasks wait, and how often they look."""
+    wait = env.get("WATCHER_CONSUMERS", "deferrable").lower()
+    if wait not in CONSUMER_WAITS:
+        raise ValueError(f"SPARKIFY_WATCHER_CONSUMERS={_shown(wait)}: expected deferrable, reschedule or dags_test")
+    value = env.get("CONSUMER_POKE_SECONDS")
+    if wait == "dags_test":
+        if value is not None:
+            raise ValueError(
+                "SPARKIFY_CONSUMER_POKE_SECONDS: not a setting of SPARKIFY_WATCHER_CONSUMERS=dags_test (5 s)"
+            )
+        return wait, DAGS_TEST_POKE_SECONDS
+    if value is None:
+        return wait, 5 if wait == "deferrable" else MIN_RESCHEDULE_POKE_SECONDS
+    if not re.fullmatch(r"[1-9][0-9]{0,3}", value):
+        raise ValueError(
+            f"SPARKIFY_CONSUMER_POKE_SECONDS={_shown(value)}: expected a whole number of seconds, 1 to 9999"
+        )
+    if wait == "reschedule" and int(value) < MIN_RESCHEDULE_POKE_SECONDS:
+        raise ValueError(
+            f"SPARKIFY_CONSUMER_POKE_SECONDS={value}: reschedule mode looks every {MIN_RESCHEDULE_POKE_SECONDS} s or"
+            " more (each look is a new task launch); use SPARKIFY_WATCHER_CONSUMERS=deferrable to look more often"
+        )
+    return wait, int(value)
+
+
 def _hook(env: dict[str, str]) -> str | None:
     """SPARKIFY_ON_WARNING: an importable package.module:function, imported only when tests warn."""
     value = env.get("ON_WARNING")
@@ -182,6 +222,9 @@ class Settings:
     on_warning: str | None = None
     max_active_tasks: int = 1
     execution_mode: str = "watcher"
+    watcher_consumers: str = "deferrable"
+    consumer_poke_seconds: int = 5
+    dbt_timeout_minutes: float = 40.0
     dbt_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -209,6 +252,7 @@ class Settings:
                 "SPARKIFY_TARGET=redshift needs SPARKIFY_DATA_ROOT=s3://bucket[/prefix]"
                 f" (Redshift COPY reads only S3); got {got}"
             )
+        watcher_consumers, consumer_poke_seconds = _consumer_wait(env)
         data_root = env.get("DATA_ROOT") or str(project_dir / "data" / "sparkify")
         if not data_root.startswith("s3://"):
             data_root = str((project_dir / data_root).resolve())  # dbt runs in a temporary copy
@@ -240,6 +284,9 @@ class Settings:
             on_warning=_hook(env),
             max_active_tasks=_max_active_tasks(env, target),
             execution_mode=execution_mode,
+            watcher_consumers=watcher_consumers,
+            consumer_poke_seconds=consumer_poke_seconds,
+            dbt_timeout_minutes=_minutes(env, "DBT_TIMEOUT_MINUTES", 40.0),
             dbt_env=dbt_env,
         )
 
@@ -282,11 +329,17 @@ PROJECT_CONFIG = ProjectConfig(
 #   re-runs the build: its retry only hands over to the consumers' retries, so it comes after a short
 #   delay, well before the first consumer retry (Cosmos #3001: a consumer retry that comes while the
 #   producer waits to retry fails without running dbt).
-#   Consumers wait in reschedule mode, so they hold no worker slot between looks and need no triggerer
-#   (deferrable consumers hang `airflow dags test`).
+#   Consumers defer by default (SPARKIFY_WATCHER_CONSUMERS): the triggerer polls the build's events, and a
+#   consumer is launched on a worker about twice. Reschedule mode launches it again for every look, so it
+#   looks once a minute at most; dags_test mode (reschedule, 5 s) is for `airflow dags test`, which runs
+#   triggers inline and would hang on deferred consumers (apache/airflow#56723).
 # - local: one dbt process per node, each with its own parse (the design before issue 13; kept to compare).
+# Every dbt task has an execution_timeout (SPARKIFY_DBT_TIMEOUT_MINUTES): a hung build fails its try instead
+# of holding the hour and every hour after it (max_active_runs=1). A consumer waits for the whole build, so
+# it gets CONSUMER_TIMEOUT_MARGIN more: it sees the build end, or time out, before its own wait ends.
 PRODUCER_RETRY_DELAY = timedelta(seconds=30)
-CONSUMER_POKE_SECONDS = 5
+DBT_TIMEOUT = timedelta(minutes=SETTINGS.dbt_timeout_minutes)
+CONSUMER_TIMEOUT_MARGIN = timedelta(minutes=10)
 _invocation: dict[str, Any] = (
     # MWAA: dbt in its own virtualenv, run as a subprocess
     {"invocation_mode": InvocationMode.SUBPROCESS, "dbt_executable_path": SETTINGS.dbt_executable}
@@ -294,16 +347,28 @@ _invocation: dict[str, Any] = (
     # local: dbt in Airflow's own virtualenv, run in-process
     else {"invocation_mode": InvocationMode.DBT_RUNNER}
 )
+
+
+def consumer_args(wait: str, poke_seconds: int) -> dict[str, Any]:
+    """How a watcher node task waits for its node's status (a sensor), and how long at most."""
+    limit = DBT_TIMEOUT + CONSUMER_TIMEOUT_MARGIN
+    if wait == "deferrable":  # the deferral's timeout is the execution_timeout
+        return {"deferrable": True, "poke_interval": poke_seconds, "execution_timeout": limit}
+    # reschedule: execution_timeout bounds one look, the sensor timeout the whole wait
+    return {"deferrable": False, "mode": "reschedule", "poke_interval": poke_seconds, "timeout": limit,
+            "execution_timeout": limit}  # fmt: skip
+
+
 if SETTINGS.execution_mode == "watcher":
     EXECUTION_CONFIG = ExecutionConfig(
         execution_mode=ExecutionMode.WATCHER,
-        setup_operator_args={"retry_delay": PRODUCER_RETRY_DELAY},
+        setup_operator_args={"retry_delay": PRODUCER_RETRY_DELAY, "execution_timeout": DBT_TIMEOUT},
         **_invocation,
     )
-    CONSUMER_ARGS: dict[str, Any] = {"deferrable": False, "mode": "reschedule", "poke_interval": CONSUMER_POKE_SECONDS}
+    CONSUMER_ARGS: dict[str, Any] = consumer_args(SETTINGS.watcher_consumers, SETTINGS.consumer_poke_seconds)
 else:
     EXECUTION_CONFIG = ExecutionConfig(execution_mode=ExecutionMode.LOCAL, **_invocation)
-    CONSUMER_ARGS = {}
+    CONSUMER_ARGS = {"execution_timeout": DBT_TIMEOUT}
 
 # Every dbt task of the layers: no Airflow assets; the window comes by env (WINDOW_ENV).
 OPERATOR_ARGS: dict[str, Any] = {"emit_datasets": False, **CONSUMER_ARGS}
@@ -365,6 +430,7 @@ def dbt_task_args(*, window: bool = True, parse_cache_of: str | None = None) -> 
         "invocation_mode": EXECUTION_CONFIG.invocation_mode,
         "install_deps": False,
         "emit_datasets": False,
+        "execution_timeout": DBT_TIMEOUT,
     }
     if parse_cache_of and cosmos_settings.enable_cache and cosmos_settings.enable_cache_partial_parse:
         args["cache_dir"] = Path(cosmos_settings.cache_dir) / parse_cache_of

@@ -72,6 +72,8 @@ def describe() -> dict:
                 "mode": getattr(t, "mode", None),
                 "poke_interval_seconds": getattr(t, "poke_interval", None),
                 "timeout_seconds": getattr(t, "timeout", None),
+                "deferrable": getattr(t, "deferrable", None),
+                "execution_timeout_seconds": t.execution_timeout.total_seconds() if t.execution_timeout else None,
             }
             for t in dag.tasks
         },

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import airflow  # noqa: F401  (Airflow must initialise before cosmos, which is one of its plugins)
 import pytest
@@ -12,9 +13,12 @@ from conftest import CREDENTIALS, PROJECT_DIR, SAMPLE_ROOT, create_bucket
 
 sys.path.insert(0, str(PROJECT_DIR / "dags"))
 from airflow.sdk.exceptions import AirflowFailException
+from airflow.timetables.interval import CronDataIntervalTimetable
+from airflow.utils.types import DagRunType
 from cosmos import LoadMode
 from sparkify_pipeline.alerts import on_dbt_warnings, warning_summary
 from sparkify_pipeline.config import Settings
+from sparkify_pipeline.run_interval import refuse_unasked_interval
 from sparkify_pipeline.source_files import event_keys, existing
 
 ROLE = "arn:aws:iam::123456789012:role/sparkify-copy"
@@ -65,6 +69,26 @@ def test_env_wins_over_configuration_option_and_local_paths_are_absolute():
             for value in ("0", "-2", "2.5", "eight", "100")
         ),
         ({"SPARKIFY_MAX_ACTIVE_TASKS": "4"}, "SPARKIFY_MAX_ACTIVE_TASKS=4: the duckdb target allows one writer, so 1"),
+        *(
+            ({"SPARKIFY_DBT_TIMEOUT_MINUTES": value}, f"SPARKIFY_DBT_TIMEOUT_MINUTES={value!r}: expected a positive")
+            for value in ("0", "-1", "forty", "inf")
+        ),
+        (
+            {"SPARKIFY_WATCHER_CONSUMERS": "poll"},
+            "SPARKIFY_WATCHER_CONSUMERS='poll': expected deferrable, reschedule or dags_test",
+        ),
+        *(
+            ({"SPARKIFY_CONSUMER_POKE_SECONDS": value}, f"SPARKIFY_CONSUMER_POKE_SECONDS={value!r}: expected a whole")
+            for value in ("0", "-5", "2.5", "ten", "10000")
+        ),
+        (
+            {"SPARKIFY_WATCHER_CONSUMERS": "reschedule", "AIRFLOW__SPARKIFY__CONSUMER_POKE_SECONDS": "5"},
+            "SPARKIFY_CONSUMER_POKE_SECONDS=5: reschedule mode looks every 60 s or more (each look is a new task",
+        ),
+        (
+            {"SPARKIFY_WATCHER_CONSUMERS": "dags_test", "SPARKIFY_CONSUMER_POKE_SECONDS": "60"},
+            "SPARKIFY_CONSUMER_POKE_SECONDS: not a setting of SPARKIFY_WATCHER_CONSUMERS=dags_test",
+        ),
     ],
 )
 def test_bad_setting_names_the_setting_and_value(env, message):
@@ -101,6 +125,48 @@ def test_input_wait_and_warning_hook_settings():
     )
     assert (settings.input_timeout_minutes, settings.input_poke_minutes) == (0.05, 0.5)
     assert settings.on_warning == "team_alerts.slack:notify_data_team"
+
+
+def test_node_tasks_defer_and_dbt_tasks_time_out_by_default():
+    defaults = Settings.from_env({})
+    assert (defaults.watcher_consumers, defaults.consumer_poke_seconds, defaults.dbt_timeout_minutes) == (
+        "deferrable", 5, 40
+    )  # fmt: skip
+    assert Settings.from_env({"SPARKIFY_WATCHER_CONSUMERS": "reschedule"}).consumer_poke_seconds == 60
+    slower = Settings.from_env({"AIRFLOW__SPARKIFY__DBT_TIMEOUT_MINUTES": "90", "SPARKIFY_CONSUMER_POKE_SECONDS": "30"})
+    assert (slower.dbt_timeout_minutes, slower.consumer_poke_seconds) == (90, 30)
+
+
+HOURLY = CronDataIntervalTimetable("0 * * * *", timezone="UTC")
+ASKED = datetime(2018, 11, 15, 15, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("run_type", "interval", "refused"),
+    [
+        ("manual", (datetime(2018, 11, 15, 14, tzinfo=UTC), ASKED), False),  # `airflow dags test` gives this
+        ("manual", (datetime(2026, 12, 6, 18, tzinfo=UTC), datetime(2026, 12, 6, 19, tzinfo=UTC)), True),
+        ("backfill", (datetime(2018, 11, 15, 15, tzinfo=UTC), datetime(2018, 11, 15, 16, tzinfo=UTC)), False),
+        ("scheduled", (datetime(2018, 11, 15, 15, tzinfo=UTC), datetime(2018, 11, 15, 16, tzinfo=UTC)), False),
+    ],
+)
+def test_manual_run_given_another_hour_than_its_logical_date_fails_naming_both(run_type, interval, refused):
+    """Airflow 3.3 gives `airflow dags trigger --logical-date 2018-11-15T15:00` today's last hour: begin refuses
+    to load it, without retries, and says how to re-run a past hour."""
+    dag = SimpleNamespace(dag_id="sparkify_hourly", timetable=HOURLY)
+    run = SimpleNamespace(run_type=DagRunType(run_type), logical_date=ASKED)
+    if not refused:
+        refuse_unasked_interval(dag, run, *interval)
+        return
+    with pytest.raises(AirflowFailException) as failed:
+        refuse_unasked_interval(dag, run, *interval)
+    assert str(failed.value) == (
+        "sparkify: this manual run asked for logical date 2018-11-15T15:00:00+00:00, the hour"
+        " 2018-11-15T14:00:00+00:00 to 2018-11-15T15:00:00+00:00, but Airflow gave it the data interval"
+        " 2026-12-06T18:00:00+00:00 to 2026-12-06T19:00:00+00:00, the hour before it was triggered; nothing was"
+        " loaded. To re-run a past hour with `airflow backfill create --dag-id sparkify_hourly"
+        " --from-date <hour start> --to-date <hour start>` or by clearing the tasks of that hour's run"
+    )
 
 
 def test_dbt_tasks_at_a_time_default_to_two_on_redshift_and_follow_the_setting():
