@@ -34,7 +34,7 @@ startup.sh exports the fixed ones and the environment's configuration options gi
                                triggerer polls, MWAA has one), reschedule (a new task launch per look, so a look
                                every 60 s or more), or dags_test (reschedule every 5 s: only for `airflow dags test`,
                                which has no triggerer and runs triggers inline)
-    SPARKIFY_CONSUMER_POKE_SECONDS  seconds between a node task's looks (default 5 deferrable, 60 reschedule;
+    SPARKIFY_CONSUMER_POKE_SECONDS  seconds between a node task's looks (default 10 deferrable, 60 reschedule;
                                reschedule refuses less than 60, Airflow's guidance for reschedule mode)
     SPARKIFY_DBT_TIMEOUT_MINUTES  execution_timeout of every dbt task (default 40): a hung COPY or session fails
                                the try instead of holding the hour (node tasks get 10 minutes more, so that they
@@ -58,6 +58,7 @@ from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavi
 
 from sparkify_pipeline.dbt_ls import layer_files
 from sparkify_pipeline.redshift_profile import redshift_profile
+from sparkify_pipeline.watcher_retry import wait_for_the_build
 
 DAGS_DIR = Path(__file__).resolve().parents[1]
 TARGETS = ("duckdb", "redshift")
@@ -159,7 +160,7 @@ def _consumer_wait(env: dict[str, str]) -> tuple[str, int]:
             )
         return wait, DAGS_TEST_POKE_SECONDS
     if value is None:
-        return wait, 5 if wait == "deferrable" else MIN_RESCHEDULE_POKE_SECONDS
+        return wait, 10 if wait == "deferrable" else MIN_RESCHEDULE_POKE_SECONDS
     if not re.fullmatch(r"[1-9][0-9]{0,3}", value):
         raise ValueError(
             f"SPARKIFY_CONSUMER_POKE_SECONDS={_shown(value)}: expected a whole number of seconds, 1 to 9999"
@@ -223,7 +224,7 @@ class Settings:
     max_active_tasks: int = 1
     execution_mode: str = "watcher"
     watcher_consumers: str = "deferrable"
-    consumer_poke_seconds: int = 5
+    consumer_poke_seconds: int = 10
     dbt_timeout_minutes: float = 40.0
     dbt_env: dict[str, str] = field(default_factory=dict)
 
@@ -336,7 +337,9 @@ PROJECT_CONFIG = ProjectConfig(
 # - local: one dbt process per node, each with its own parse (the design before issue 13; kept to compare).
 # Every dbt task has an execution_timeout (SPARKIFY_DBT_TIMEOUT_MINUTES): a hung build fails its try instead
 # of holding the hour and every hour after it (max_active_runs=1). A consumer waits for the whole build, so
-# it gets CONSUMER_TIMEOUT_MARGIN more: it sees the build end, or time out, before its own wait ends.
+# its wait gets CONSUMER_TIMEOUT_MARGIN more: it sees the build end, or time out, before its own wait ends.
+# Retries: a node task's retry that starts while its layer's build is still alive would fail without running
+# dbt in Cosmos 1.15.1 (#2947, #3001); sparkify_pipeline/watcher_retry.py reschedules it until the build ends.
 PRODUCER_RETRY_DELAY = timedelta(seconds=30)
 DBT_TIMEOUT = timedelta(minutes=SETTINGS.dbt_timeout_minutes)
 CONSUMER_TIMEOUT_MARGIN = timedelta(minutes=10)
@@ -352,17 +355,22 @@ _invocation: dict[str, Any] = (
 def consumer_args(wait: str, poke_seconds: int) -> dict[str, Any]:
     """How a watcher node task waits for its node's status (a sensor), and how long at most."""
     limit = DBT_TIMEOUT + CONSUMER_TIMEOUT_MARGIN
+    common = {"poke_interval": poke_seconds, "execution_timeout": limit, "pre_execute": wait_for_the_build}
     if wait == "deferrable":  # the deferral's timeout is the execution_timeout
-        return {"deferrable": True, "poke_interval": poke_seconds, "execution_timeout": limit}
+        return {"deferrable": True, **common}
     # reschedule: execution_timeout bounds one look, the sensor timeout the whole wait
-    return {"deferrable": False, "mode": "reschedule", "poke_interval": poke_seconds, "timeout": limit,
-            "execution_timeout": limit}  # fmt: skip
+    return {"deferrable": False, "mode": "reschedule", "timeout": limit, **common}
 
 
 if SETTINGS.execution_mode == "watcher":
     EXECUTION_CONFIG = ExecutionConfig(
         execution_mode=ExecutionMode.WATCHER,
-        setup_operator_args={"retry_delay": PRODUCER_RETRY_DELAY, "execution_timeout": DBT_TIMEOUT},
+        # the producer never waits for itself: no pre_execute
+        setup_operator_args={
+            "retry_delay": PRODUCER_RETRY_DELAY,
+            "execution_timeout": DBT_TIMEOUT,
+            "pre_execute": None,
+        },
         **_invocation,
     )
     CONSUMER_ARGS: dict[str, Any] = consumer_args(SETTINGS.watcher_consumers, SETTINGS.consumer_poke_seconds)

@@ -73,6 +73,7 @@ def describe() -> dict:
                 "poke_interval_seconds": getattr(t, "poke_interval", None),
                 "timeout_seconds": getattr(t, "timeout", None),
                 "deferrable": getattr(t, "deferrable", None),
+                "pre_execute": getattr(t._pre_execute_hook, "__name__", None),
                 "execution_timeout_seconds": t.execution_timeout.total_seconds() if t.execution_timeout else None,
             }
             for t in dag.tasks

@@ -160,15 +160,18 @@ def test_graph_reads_like_the_original_design(described):
 
 def test_each_layer_builds_once_and_its_node_tasks_wait_in_the_triggerer(described):
     """Watcher mode: the producer builds exactly its layer's tag; the node tasks defer (the triggerer polls the
-    build's events every 5 s, no worker slot held, about 2 launches each) and wait at most 10 minutes longer than
-    the build may take, so they see it end; every dbt task has the 40-minute execution timeout."""
+    build's events every 10 s, no worker slot held, about 2 launches each) and wait at most 10 minutes longer than
+    the build may take, so they see it end; a retry first waits for the build to end (watcher_retry.py); every
+    dbt task has the 40-minute execution timeout."""
     for layer, tag in LAYERS.items():
         assert described["tasks"][PRODUCER[layer]]["select"] == tag, layer
         assert described["tasks"][PRODUCER[layer]]["execution_timeout_seconds"] == 2400.0, layer
+        assert described["tasks"][PRODUCER[layer]]["pre_execute"] is None, layer
     for task_id in {*STAGE, FACT, *DIMENSIONS}:
         task = described["tasks"][task_id]
-        assert (task["deferrable"], task["poke_interval_seconds"]) == (True, 5.0), task_id
+        assert (task["deferrable"], task["poke_interval_seconds"]) == (True, 10.0), task_id
         assert task["execution_timeout_seconds"] == 3000.0, task_id
+        assert task["pre_execute"] == "wait_for_the_build", task_id
     assert described["tasks"]["quality_checks"]["execution_timeout_seconds"] == 2400.0
 
 
