@@ -12,7 +12,7 @@ import pytest
 from conftest import CREDENTIALS, PROJECT_DIR, SAMPLE_ROOT, create_bucket
 
 sys.path.insert(0, str(PROJECT_DIR / "dags"))
-from airflow.sdk.exceptions import AirflowFailException
+from airflow.sdk.exceptions import AirflowFailException, AirflowRescheduleException
 from airflow.timetables.interval import CronDataIntervalTimetable
 from airflow.utils.types import DagRunType
 from cosmos import LoadMode
@@ -20,6 +20,7 @@ from sparkify_pipeline.alerts import on_dbt_warnings, warning_summary
 from sparkify_pipeline.config import Settings
 from sparkify_pipeline.run_interval import refuse_unasked_interval
 from sparkify_pipeline.source_files import event_keys, existing
+from sparkify_pipeline.watcher_retry import wait_for_the_build
 
 ROLE = "arn:aws:iam::123456789012:role/sparkify-copy"
 
@@ -130,7 +131,7 @@ def test_input_wait_and_warning_hook_settings():
 def test_node_tasks_defer_and_dbt_tasks_time_out_by_default():
     defaults = Settings.from_env({})
     assert (defaults.watcher_consumers, defaults.consumer_poke_seconds, defaults.dbt_timeout_minutes) == (
-        "deferrable", 5, 40
+        "deferrable", 10, 40
     )  # fmt: skip
     assert Settings.from_env({"SPARKIFY_WATCHER_CONSUMERS": "reschedule"}).consumer_poke_seconds == 60
     slower = Settings.from_env({"AIRFLOW__SPARKIFY__DBT_TIMEOUT_MINUTES": "90", "SPARKIFY_CONSUMER_POKE_SECONDS": "30"})
@@ -226,3 +227,46 @@ def test_existing_finds_s3_day_files(s3_endpoint, s3_client, monkeypatch):
     s3_client.put_object(Bucket="input-check", Key="raw/log_data/2018/11/2018-11-15-events.json", Body=b"{}\n")
     keys = ["log_data/2018/11/2018-11-15-events.json", "log_data/2018/11/2018-11-16-events.json"]
     assert existing("s3://input-check/raw", keys, s3_endpoint) == ["log_data/2018/11/2018-11-15-events.json"]
+
+
+class _NodeTask:
+    producer_task_id = "songplays_fact.dbt_producer_watcher"
+
+    def __init__(self, producer_state: str) -> None:
+        self.producer_state = producer_state
+
+    def _get_producer_task_status(self, context) -> str:
+        return self.producer_state
+
+
+@pytest.mark.parametrize(
+    ("try_number", "producer_state", "waits"),
+    [
+        (2, "running", True),  # Cosmos #2947: the build still runs
+        (2, "up_for_retry", True),  # Cosmos #3001: the build waits out its own retry delay
+        (2, "queued", True),
+        (2, "skipped", False),  # the build's retry handed over: run the node alone
+        (4, "failed", False),
+        (2, "success", False),
+        (1, "running", False),  # a first try waits for its node's status as Cosmos designs it
+    ],
+)
+def test_node_retry_waits_while_its_layers_build_is_alive(try_number, producer_state, waits, capsys):
+    ti = SimpleNamespace(try_number=try_number, task=_NodeTask(producer_state), _ti_context_from_server=None)
+    if not waits:
+        wait_for_the_build({"ti": ti})
+        return
+    before = datetime.now(tz=UTC)
+    with pytest.raises(AirflowRescheduleException) as rescheduled:
+        wait_for_the_build({"ti": ti})
+    assert 59 <= (rescheduled.value.reschedule_date - before).total_seconds() <= 61  # once a minute
+    assert f"waits for songplays_fact.dbt_producer_watcher ({producer_state}) to end" in capsys.readouterr().out
+
+
+def test_resumed_node_task_and_the_producer_never_wait():
+    resumed = SimpleNamespace(
+        try_number=2, task=_NodeTask("running"), _ti_context_from_server=SimpleNamespace(next_method="execute_complete")
+    )
+    wait_for_the_build({"ti": resumed})
+    producer = SimpleNamespace(try_number=2, task=SimpleNamespace(), _ti_context_from_server=None)
+    wait_for_the_build({"ti": producer})
