@@ -1,0 +1,283 @@
+"""The hourly DAG as MWAA runs it: scheduler, dag-processor, triggerer, api-server, LocalExecutor and the
+metadata database on PostgreSQL (tests/airflow_stack), with the production defaults (deferred node tasks).
+
+Runs go through the scheduler as backfills (a manual trigger of a past hour gets today's interval in
+Airflow 3.3). One stack per engine, shared by this module's tests; each test sets up the warehouse it needs.
+Slow by nature (an hourly run through the scheduler takes 30-60 s): the module goes whole to one
+pytest-xdist worker (xdist_plan.py). Retries come 60 times sooner than in production (a cluster policy of
+the stack, STACK_POLICY), as `dag_runner.py --retry-delay-scale` did for `airflow dags test`; their number
+and order are the DAG's.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+from airflow_stack import Stack, start_stack
+from conftest import Warehouse, base_env, run_dbt
+from reliability import sample_subset, snapshot_differences
+
+DAG_ID = "sparkify_hourly"
+DAYS = ["2018-11-15", "2018-11-16"]
+STAGE = {"stage.stg_sparkify__events_run", "stage.stg_sparkify__songs_run", "stage.app_pages_seed"}
+FACT = "songplays_fact.fct_songplays_run"
+DIMENSIONS = {f"dimensions.{name}_run" for name in ("dim_users", "dim_songs", "dim_artists", "dim_time")}
+CONSUMERS = {*STAGE, FACT, *DIMENSIONS}
+PRODUCERS = {f"{layer}.dbt_producer_watcher" for layer in ("stage", "songplays_fact", "dimensions")}
+DBT_TASKS = {*CONSUMERS, *PRODUCERS, "quality_checks"}
+# begin waits seconds, not an hour, for a file that never comes (the defaults: a look every 5 minutes, 60 minutes).
+SHORT_INPUT_WAIT = {"SPARKIFY_INPUT_POKE_MINUTES": "0.05", "SPARKIFY_INPUT_TIMEOUT_MINUTES": "0.25"}
+STACK_POLICY = '''"""Test stack only: every retry delay 60 times shorter (5 min -> 5 s), as dag_runner.py's scale."""
+from datetime import timedelta
+
+
+def task_policy(task):
+    task.retry_delay = timedelta(seconds=task.retry_delay.total_seconds() / 60)
+'''
+
+
+def hour(text: str) -> str:
+    """A logical date of the hourly timetable: the start of the hour a run loads."""
+    return datetime.fromisoformat(text).isoformat()
+
+
+@pytest.fixture(scope="module")
+def data_root(tmp_path_factory) -> Path:
+    return sample_subset(tmp_path_factory.mktemp("stack_data"), DAYS)
+
+
+@pytest.fixture(scope="module")
+def duckdb_stack(tmp_path_factory, data_root) -> Iterator[Stack]:
+    workdir = tmp_path_factory.mktemp("duckdb_stack")
+    parsed = run_dbt(["parse", "--quiet"], workdir)
+    assert parsed.returncode == 0, parsed.output
+    config = workdir / "home" / "config"
+    config.mkdir(parents=True)
+    (config / "airflow_local_settings.py").write_text(STACK_POLICY)
+    env = base_env(
+        SPARKIFY_DBT_MANIFEST=str(workdir / "target" / "manifest.json"),
+        SPARKIFY_DUCKDB_PATH=str(workdir / "warehouse" / "sparkify.duckdb"),
+        SPARKIFY_DATA_ROOT=str(data_root),
+        **SHORT_INPUT_WAIT,
+        # The triggerer looks for a node's status every 2 s instead of 10: runs end sooner, nothing else changes.
+        SPARKIFY_CONSUMER_POKE_SECONDS="2",
+    )
+    stack = start_stack(workdir, env)
+    try:
+        yield stack
+    finally:
+        running = stack.pids()
+        stack.stop()
+    left = {pid for pid in running if running_process(pid)}
+    assert not left, f"processes of the stack still running after stop(): {sorted(left)}"
+
+
+def running_process(pid: int) -> bool:
+    """Whether pid is a live process (a zombie, dead but not yet reaped, is not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def expected(tmp_path_factory, data_root) -> dict[tuple[str, ...], dict]:
+    """Full builds (dbt build, full mode) of the stack's days: one of the first day, one of both."""
+    builds = {}
+    for days in (DAYS[:1], DAYS):
+        root = sample_subset(tmp_path_factory.mktemp("expected_data"), days)
+        warehouse = Warehouse(tmp_path_factory.mktemp("expected"))
+        warehouse.build(SPARKIFY_DATA_ROOT=str(root))
+        builds[tuple(days)] = warehouse.snapshot()
+    return builds
+
+
+def stack_warehouse(stack: Stack, data_root: Path, built: bool = False) -> Warehouse:
+    """The DAG's DuckDB file, removed first (a fresh warehouse); built: then a full build of the stack's days."""
+    path = Path(stack.env["SPARKIFY_DUCKDB_PATH"])
+    shutil.rmtree(path.parent, ignore_errors=True)
+    path.parent.mkdir()
+    warehouse = Warehouse(path.parent)
+    if built:
+        warehouse.build(SPARKIFY_DATA_ROOT=str(data_root))
+    return warehouse
+
+
+def backfill(stack: Stack, first: str, last: str | None = None, timeout: float = 900) -> dict[str, dict]:
+    """Runs the hours from first to last (logical dates: hour starts) through the scheduler; their outcome."""
+    run_ids = stack.backfill(DAG_ID, hour(first), hour(last or first))
+    assert run_ids, "the backfill created no run"
+    return stack.wait_for_runs(DAG_ID, run_ids, timeout=timeout)
+
+
+def task_log(stack: Stack, run_id: str, task_id: str) -> str:
+    """Every try's log of one task of a run, in order."""
+    folder = Path(stack.env["AIRFLOW_HOME"]) / "logs" / f"dag_id={DAG_ID}" / f"run_id={run_id}" / f"task_id={task_id}"
+    return "".join(path.read_text(errors="replace") for path in sorted(folder.glob("attempt=*.log")))
+
+
+def states(run: dict) -> dict[str, tuple[str | None, int]]:
+    return {task_id: (task["state"], task["try_number"]) for task_id, task in run["tasks"].items()}
+
+
+def assert_green(runs: dict[str, dict]) -> None:
+    for run_id, run in runs.items():
+        assert run["state"] == "success", (run_id, states(run))
+
+
+def test_three_consecutive_hours_run_green_with_two_launches_per_node_task_and_converge(
+    duckdb_stack, data_root, expected
+):
+    """Three hourly runs of 2018-11-15, one after another as the scheduler would start them: each ends green,
+    each node task is launched on a worker at most twice (it defers, the triggerer polls), nothing is
+    rescheduled, and the warehouse equals a full build of that day."""
+    warehouse = stack_warehouse(duckdb_stack, data_root)
+    for logical_date in ("2018-11-15T14:00:00+00:00", "2018-11-15T15:00:00+00:00", "2018-11-15T16:00:00+00:00"):
+        runs = backfill(duckdb_stack, logical_date)
+        assert_green(runs)
+        (run_id, run), *_ = runs.items()
+        assert run["data_interval_start"].isoformat() == logical_date
+        launches = duckdb_stack.launch_counts(DAG_ID, run_id)
+        breakdown = duckdb_stack.launch_breakdown(DAG_ID, run_id)
+        for task_id in CONSUMERS:
+            assert 1 <= launches[task_id] <= 2, (task_id, launches[task_id], breakdown.get(task_id))
+            assert "reschedules" not in breakdown.get(task_id, {}), task_id
+        for task_id in {*PRODUCERS, "quality_checks", "begin"}:
+            assert launches[task_id] == 1, (task_id, launches[task_id])
+    assert snapshot_differences(warehouse.snapshot(), expected[tuple(DAYS[:1])]) == {}
+
+
+def test_six_hour_backfill_across_midnight_converges_to_a_full_build(duckdb_stack, data_root, expected):
+    """21:00 to 03:00 UTC over two day files, the 00:00 run testing the whole history: six green runs, one at a
+    time, and a warehouse equal to a full build of both days."""
+    warehouse = stack_warehouse(duckdb_stack, data_root)
+    runs = backfill(duckdb_stack, "2018-11-15T21:00:00+00:00", "2018-11-16T02:00:00+00:00", timeout=1200)
+    assert len(runs) == 6
+    assert_green(runs)
+    spans = sorted((run["start_date"], run["end_date"]) for run in runs.values())
+    assert all(ended <= next_started for (_, ended), (next_started, _) in itertools.pairwise(spans))
+    assert snapshot_differences(warehouse.snapshot(), expected[tuple(DAYS)]) == {}
+
+
+def test_failing_node_is_retried_three_times_alone_then_fails_the_run(duckdb_stack, data_root):
+    """The fact table no longer has the model's columns (on_schema_change: fail): the fact fails in its layer's
+    build, then in each of its 3 retries, each a dbt run of that node alone. The stage shows success, the
+    dimensions and checks never run, and the fact table is untouched."""
+    warehouse = stack_warehouse(duckdb_stack, data_root, built=True)
+    with duckdb.connect(str(warehouse.path)) as con:
+        con.execute("alter table fct_songplays add column added_by_hand integer")
+    before = warehouse.query("select * from fct_songplays order by songplay_id")
+    runs = backfill(duckdb_stack, "2018-11-15T10:00:00+00:00")
+    (run_id, run), *_ = runs.items()
+    got = states(run)
+    assert run["state"] == "failed"
+    assert got[FACT] == ("failed", 4)  # 3 retries
+    for task_id in STAGE:
+        assert got[task_id] == ("success", 1), task_id
+    assert got["songplays_fact.dbt_producer_watcher"][0] in {"failed", "skipped"}
+    for task_id in {*DIMENSIONS, "dimensions.dbt_producer_watcher", "quality_checks", "end"}:
+        assert got[task_id][0] == "upstream_failed", task_id
+    fact_log = task_log(duckdb_stack, run_id, FACT)
+    assert len(re.findall(r"'run', '--select', 'fqn:sparkify\.marts\.fct_songplays'", fact_log)) == 3, fact_log[-3000:]
+    assert warehouse.query("select * from fct_songplays order by songplay_id") == before
+
+
+def test_failing_data_test_fails_the_midnight_run_after_its_retries(duckdb_stack, data_root):
+    """A song play whose level is neither free nor paid, on 2018-11-01 (no run of this stack replaces that day).
+    An hour's checks read only the days it replaced: the 15:00 run is green. The run ending at 00:00 UTC
+    checks the whole history: quality_checks fails 4 times (3 retries) and the run fails."""
+    warehouse = stack_warehouse(duckdb_stack, data_root, built=True)
+    with duckdb.connect(str(warehouse.path)) as con:
+        con.execute(
+            "insert into fct_songplays by name select * replace (md5('by hand') as songplay_id, 'gold' as level,"
+            " timestamp '2018-11-01 12:00:00' as start_time) from fct_songplays limit 1"
+        )
+    assert_green(backfill(duckdb_stack, "2018-11-15T15:00:00+00:00"))
+    runs = backfill(duckdb_stack, "2018-11-15T23:00:00+00:00")
+    (run_id, run), *_ = runs.items()
+    assert run["state"] == "failed"
+    assert states(run)["quality_checks"] == ("failed", 4)
+    assert states(run)[FACT] == ("success", 1)
+    assert states(run)["end"][0] == "upstream_failed"
+    assert "accepted_values_fct_songplays_level" in task_log(duckdb_stack, run_id, "quality_checks")
+
+
+def test_missing_event_file_fails_the_run_after_the_input_wait_without_dbt(duckdb_stack, data_root):
+    """No file for 2018-12-01: begin looks, times out, and the run fails; no dbt task was ever launched."""
+    stack_warehouse(duckdb_stack, data_root)
+    runs = backfill(duckdb_stack, "2018-12-01T00:00:00+00:00")
+    (run_id, run), *_ = runs.items()
+    assert run["state"] == "failed"
+    assert states(run)["begin"] == ("failed", 1)  # a sensor timeout is not retried
+    launches = duckdb_stack.launch_counts(DAG_ID, run_id)
+    assert all(launches[task_id] == 0 for task_id in DBT_TASKS), launches
+    log = task_log(duckdb_stack, run_id, "begin")
+    assert "sparkify: waiting for ['log_data/2018/12/2018-12-01-events.json']" in log
+    assert "Sensor has timed out" in log
+
+
+def wait_for_task_state(stack: Stack, run_id: str, task_ids: set[str], state: str, timeout: float = 300) -> str:
+    """Until one of task_ids is in state; returns it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = stack.sql(
+            "select task_id from task_instance where dag_id = %s and run_id = %s and task_id = any(%s) and state = %s",
+            DAG_ID, run_id, list(task_ids), state,
+        )  # fmt: skip
+        if found:
+            return found[0][0]
+        stack.check_alive()
+        time.sleep(0.2)
+    raise TimeoutError(f"none of {task_ids} became {state} in {timeout}s: {stack.runs(DAG_ID, [run_id])}")
+
+
+def test_run_survives_a_killed_scheduler_and_task_process_and_converges(duckdb_stack, data_root, expected):
+    """One hour, two faults, each SIGKILL in the middle of a layer's build: the scheduler during the stage's
+    build, then back (its workers and tasks live on, as MWAA's workers are not the scheduler's children), and
+    the process of the dimensions' build (its retry hands over to the node tasks, which run their nodes
+    alone). The run ends green and the warehouse equals a full build of the day. (On DuckDB one task runs at
+    a time, so no node task is ever deferred: the triggerer's fault is test_airflow_stack_redshift.py's.)"""
+    warehouse = stack_warehouse(duckdb_stack, data_root)
+    first = hour("2018-11-15T14:00:00+00:00")
+    (run_id,) = run_ids = duckdb_stack.backfill(DAG_ID, first, first)
+
+    wait_for_task_state(duckdb_stack, run_id, {"stage.dbt_producer_watcher"}, "running")
+    time.sleep(2)  # in the middle of the build
+    duckdb_stack.kill_main("scheduler")
+    time.sleep(2)
+    duckdb_stack.start("scheduler")
+
+    wait_for_task_state(duckdb_stack, run_id, {"dimensions.dbt_producer_watcher"}, "running")
+    time.sleep(2)
+    os.kill(duckdb_stack.task_pids(DAG_ID, run_id, "dimensions.dbt_producer_watcher")["task"], signal.SIGKILL)
+
+    runs = duckdb_stack.wait_for_runs(DAG_ID, run_ids, timeout=900)
+    assert_green(runs)
+    got = states(runs[run_id])
+    assert got["stage.dbt_producer_watcher"] == ("success", 1), got  # the scheduler's death did not touch it
+    assert got["dimensions.dbt_producer_watcher"] == ("skipped", 2), got  # its retry handed over
+    for task_id in DIMENSIONS:
+        assert got[task_id][0] == "success", (task_id, got[task_id])
+    assert snapshot_differences(warehouse.snapshot(), expected[tuple(DAYS[:1])]) == {}
+
+
+def test_nothing_of_the_stack_listens_beyond_loopback(duckdb_stack):
+    """Every listening socket of the stack's processes (api-server, log server, PostgreSQL, any worker) is on
+    127.0.0.1."""
+    stack_pids = duckdb_stack.pids()
+    listening = subprocess.run(["ss", "-ltnpH"], capture_output=True, text=True, check=True).stdout.splitlines()
+    ours = [line for line in listening if {int(pid) for pid in re.findall(r"pid=(\d+)", line)} & stack_pids]
+    assert len(ours) >= 3, listening  # api-server, log server, PostgreSQL at least
+    for line in ours:
+        assert line.split()[3].startswith("127.0.0.1:"), line
