@@ -115,7 +115,8 @@ def stack_warehouse(stack: Stack, data_root: Path, built: bool = False) -> Wareh
 
 
 def backfill(stack: Stack, first: str, last: str | None = None, timeout: float = 900) -> dict[str, dict]:
-    """Runs the hours from first to last (logical dates: hour starts) through the scheduler; their outcome."""
+    """Runs the hours from first to last (logical dates: hour starts) through the scheduler; their outcome.
+    Each test runs hours no other test runs: a run made again counts its tries and launches on from before."""
     run_ids = stack.backfill(DAG_ID, hour(first), hour(last or first))
     assert run_ids, "the backfill created no run"
     return stack.wait_for_runs(DAG_ID, run_ids, timeout=timeout)
@@ -195,16 +196,16 @@ def test_failing_node_is_retried_three_times_alone_then_fails_the_run(duckdb_sta
 
 def test_failing_data_test_fails_the_midnight_run_after_its_retries(duckdb_stack, data_root):
     """A song play whose level is neither free nor paid, on 2018-11-01 (no run of this stack replaces that day).
-    An hour's checks read only the days it replaced: the 15:00 run is green. The run ending at 00:00 UTC
-    checks the whole history: quality_checks fails 4 times (3 retries) and the run fails."""
+    An hour's checks read only the days it replaced: the 12:00 run of the 15th is green. The run ending at 00:00
+    UTC on the 17th checks the whole history: quality_checks fails 4 times (3 retries) and the run fails."""
     warehouse = stack_warehouse(duckdb_stack, data_root, built=True)
     with duckdb.connect(str(warehouse.path)) as con:
         con.execute(
             "insert into fct_songplays by name select * replace (md5('by hand') as songplay_id, 'gold' as level,"
             " timestamp '2018-11-01 12:00:00' as start_time) from fct_songplays limit 1"
         )
-    assert_green(backfill(duckdb_stack, "2018-11-15T15:00:00+00:00"))
-    runs = backfill(duckdb_stack, "2018-11-15T23:00:00+00:00")
+    assert_green(backfill(duckdb_stack, "2018-11-15T12:00:00+00:00"))
+    runs = backfill(duckdb_stack, "2018-11-16T23:00:00+00:00")
     (run_id, run), *_ = runs.items()
     assert run["state"] == "failed"
     assert states(run)["quality_checks"] == ("failed", 4)
@@ -249,7 +250,7 @@ def test_run_survives_a_killed_scheduler_and_task_process_and_converges(duckdb_s
     alone). The run ends green and the warehouse equals a full build of the day. (On DuckDB one task runs at
     a time, so no node task is ever deferred: the triggerer's fault is test_airflow_stack_redshift.py's.)"""
     warehouse = stack_warehouse(duckdb_stack, data_root)
-    first = hour("2018-11-15T14:00:00+00:00")
+    first = hour("2018-11-15T13:00:00+00:00")
     (run_id,) = run_ids = duckdb_stack.backfill(DAG_ID, first, first)
 
     wait_for_task_state(duckdb_stack, run_id, {"stage.dbt_producer_watcher"}, "running")
