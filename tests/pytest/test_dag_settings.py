@@ -232,27 +232,35 @@ def test_existing_finds_s3_day_files(s3_endpoint, s3_client, monkeypatch):
 class _NodeTask:
     producer_task_id = "songplays_fact.dbt_producer_watcher"
 
-    def __init__(self, producer_state: str) -> None:
-        self.producer_state = producer_state
+    def __init__(self, producer_state: str, node_status: str | None = "error") -> None:
+        self.producer_state, self.node_status = producer_state, node_status
 
     def _get_producer_task_status(self, context) -> str:
         return self.producer_state
 
+    def _get_node_status(self, ti, context) -> str | None:
+        return self.node_status
+
 
 @pytest.mark.parametrize(
-    ("try_number", "producer_state", "waits"),
+    ("try_number", "producer_state", "node_status", "waits"),
     [
-        (2, "running", True),  # Cosmos #2947: the build still runs
-        (2, "up_for_retry", True),  # Cosmos #3001: the build waits out its own retry delay
-        (2, "queued", True),
-        (2, "skipped", False),  # the build's retry handed over: run the node alone
-        (4, "failed", False),
-        (2, "success", False),
-        (1, "running", False),  # a first try waits for its node's status as Cosmos designs it
+        (2, "running", "error", True),  # Cosmos #2947: the build that failed the node still runs
+        (2, "up_for_retry", "error", True),  # Cosmos #3001: the build waits out its own retry delay
+        (2, "queued", "error", True),  # a cleared run whose new build has not started: the old status
+        (2, "skipped", "error", False),  # the build's retry handed over: run the node alone
+        (4, "failed", "error", False),
+        (2, "success", "error", False),
+        (2, "running", None, False),  # a cleared (re-run) hour: watch the new build
+        (2, "running", "success", False),
+        (1, "running", "error", False),  # a first try fails on its node's status, as Cosmos designs it
     ],
 )
-def test_node_retry_waits_while_its_layers_build_is_alive(try_number, producer_state, waits, capsys):
-    ti = SimpleNamespace(try_number=try_number, task=_NodeTask(producer_state), _ti_context_from_server=None)
+def test_node_retry_waits_while_the_build_that_failed_its_node_is_alive(
+    try_number, producer_state, node_status, waits, capsys
+):
+    task = _NodeTask(producer_state, node_status)
+    ti = SimpleNamespace(try_number=try_number, task=task, _ti_context_from_server=None)
     if not waits:
         wait_for_the_build({"ti": ti})
         return
@@ -260,7 +268,7 @@ def test_node_retry_waits_while_its_layers_build_is_alive(try_number, producer_s
     with pytest.raises(AirflowRescheduleException) as rescheduled:
         wait_for_the_build({"ti": ti})
     assert 59 <= (rescheduled.value.reschedule_date - before).total_seconds() <= 61  # once a minute
-    assert f"waits for songplays_fact.dbt_producer_watcher ({producer_state}) to end" in capsys.readouterr().out
+    assert f"try 2 waits for songplays_fact.dbt_producer_watcher ({producer_state}) to end" in capsys.readouterr().out
 
 
 def test_resumed_node_task_and_the_producer_never_wait():
