@@ -137,6 +137,18 @@ def assert_green(runs: dict[str, dict]) -> None:
         assert run["state"] == "success", (run_id, states(run))
 
 
+def assert_deferred_launches(stack: Stack, run_id: str) -> None:
+    """The launches of a run with deferred node tasks: each node task once, or twice when it deferred (first
+    launch, resume after the triggerer's event), never rescheduled; producers, begin and the checks once."""
+    launches = stack.launch_counts(DAG_ID, run_id)
+    breakdown = stack.launch_breakdown(DAG_ID, run_id)
+    for task_id in CONSUMERS:
+        assert 1 <= launches[task_id] <= 2, (task_id, launches[task_id], breakdown.get(task_id))
+        assert "reschedules" not in breakdown.get(task_id, {}), task_id
+    for task_id in {*PRODUCERS, "quality_checks", "begin"}:
+        assert launches[task_id] == 1, (task_id, launches[task_id])
+
+
 def test_three_consecutive_hours_run_green_with_two_launches_per_node_task_and_converge(
     duckdb_stack, data_root, expected
 ):
@@ -149,13 +161,7 @@ def test_three_consecutive_hours_run_green_with_two_launches_per_node_task_and_c
         assert_green(runs)
         (run_id, run), *_ = runs.items()
         assert run["data_interval_start"].isoformat() == logical_date
-        launches = duckdb_stack.launch_counts(DAG_ID, run_id)
-        breakdown = duckdb_stack.launch_breakdown(DAG_ID, run_id)
-        for task_id in CONSUMERS:
-            assert 1 <= launches[task_id] <= 2, (task_id, launches[task_id], breakdown.get(task_id))
-            assert "reschedules" not in breakdown.get(task_id, {}), task_id
-        for task_id in {*PRODUCERS, "quality_checks", "begin"}:
-            assert launches[task_id] == 1, (task_id, launches[task_id])
+        assert_deferred_launches(duckdb_stack, run_id)
     assert snapshot_differences(warehouse.snapshot(), expected[tuple(DAYS[:1])]) == {}
 
 

@@ -482,25 +482,3 @@ def test_each_redshift_deployment_and_auth_gets_its_profile(airflow_env, deploym
     if target != "redshift":
         assert task_env["REDSHIFT_HOST"] == "{{ conn.sparkify_redshift.host }}"
         assert ("REDSHIFT_PASSWORD" in task_env) == (auth == "password")
-
-
-def test_dag_hour_on_the_serverless_harness_with_the_connection_fed_profile(
-    airflow_env, redshift_serverless_harness, s3_endpoint, tmp_path
-):
-    """Serverless + password: the profiles.yml target redshift_serverless, its REDSHIFT_* rendered from the Airflow
-    connection when the tasks run; on the harness in Serverless mode (STL refused) one hour loads its day."""
-    schema = "dag_serverless"
-    settings = redshift_serverless_harness.env(schema)
-    env = harness_dag_env(airflow_env, settings, schema, "redshift_serverless", s3_endpoint, tmp_path)
-    env["SPARKIFY_REDSHIFT_DEPLOYMENT"] = "serverless"
-    done = airflow_dags_test(env, "sparkify_hourly", "2018-11-15T15:00:00+00:00")
-    logs = done.stdout + done.stderr
-    assert done.returncode == 0, logs[-3000:]
-    finished = [line for line in logs.splitlines() if "DagRun Finished:" in line]
-    assert len(finished) == 1
-    assert ", state=success," in finished[0]
-    plays = {
-        row[0] for row in redshift_serverless_harness.query("select songplay_id from fct_songplays", schema=schema)
-    }
-    assert plays == window_plays(datetime(2018, 11, 15), datetime(2018, 11, 16))
-    assert settings["REDSHIFT_PASSWORD"] not in logs

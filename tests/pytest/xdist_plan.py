@@ -2,8 +2,9 @@
 
 - Tests go one by one to whichever worker is free (xdist's load scheduling), except the modules of
   ONE_WORKER_MODULES, which go whole to one worker: their module fixtures are costly (test_injection.py
-  runs the dbt calls of all its tests as one batch; the harness build of test_redshift_harness.py and
-  the warehouses of test_reliability.py's crash tests take about 30 s each; test_mwaa_bundle.py builds two
+  runs the dbt calls of all its tests as one batch; test_airflow_stack*.py start local Airflow stacks,
+  about 15 s each, shared by their tests; the harness build of test_redshift_harness.py and the
+  warehouses of test_reliability.py's crash tests take about 30 s each; test_mwaa_bundle.py builds two
   bundles and an image virtualenv, about 3 min), so they are made once.
   (xdist's own `xdist_group` mark does not work with pytest 9: it renames node ids, which pytest 9
   no longer allows.)
@@ -17,8 +18,17 @@ from pathlib import PurePosixPath
 
 import pytest
 
-ONE_WORKER_MODULES = {"test_injection.py", "test_mwaa_bundle.py", "test_redshift_harness.py", "test_reliability.py"}
+ONE_WORKER_MODULES = {
+    "test_airflow_stack.py",
+    "test_airflow_stack_redshift.py",
+    "test_injection.py",
+    "test_mwaa_bundle.py",
+    "test_redshift_harness.py",
+    "test_reliability.py",
+}
 LONGEST_FIRST = [
+    "test_airflow_stack.py",  # a local Airflow stack and about ten hourly runs through its scheduler
+    "test_airflow_stack_redshift.py",  # two stacks on the Serverless harness, their hours side by side: about 4.5 min
     "test_benchmark.py",  # its hourly DAG runs in both modes: about 3 min in one test
     "test_reliability.py",
     "test_mwaa_bundle.py",
