@@ -16,7 +16,7 @@ export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 # Cosmos' dbt partial-parse cache of this checkout (its default, /tmp/cosmos, is shared by all of them).
 export AIRFLOW__COSMOS__CACHE_DIR := $(AIRFLOW_HOME)/cosmos_cache
 
-.PHONY: build test lint docs docs-serve show-copy dag-test mwaa-bundle deploy deploy-dry-run benchmark benchmark-dag-import redshift-harness clean venv
+.PHONY: build test lint docs docs-serve show-copy dag-test airflow-up mwaa-bundle deploy deploy-dry-run benchmark benchmark-stack benchmark-dag-import redshift-harness clean venv
 
 venv: $(BIN)/.installed
 
@@ -52,13 +52,22 @@ test: venv lint
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --durations=25
 
 # Run the hourly DAG locally on DuckDB for one hour. HOUR is the run's logical time: the run
-# loads the hour that ends there (the default loads 2018-11-15 14:00-15:00 UTC).
+# loads the hour that ends there (the default loads 2018-11-15 14:00-15:00 UTC). `dags test` runs triggers
+# inline, so its node tasks reschedule every 5 s instead of deferring (README "DAG settings", watcher_consumers).
 HOUR ?= 2018-11-15T15:00:00+00:00
 dag-test: venv
 	$(BIN)/dbt parse --quiet
 	mkdir -p $(AIRFLOW_HOME)
 	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/migrate.log; exit 1)
 	SPARKIFY_WATCHER_CONSUMERS=dags_test $(BIN)/airflow dags test sparkify_hourly $(HOUR)
+
+# The DAG as MWAA runs it (README "Run the DAG under a real scheduler"): airflow scheduler, dag-processor, triggerer
+# and api-server, LocalExecutor, the metadata database on a throwaway PostgreSQL, all on 127.0.0.1; the UI's URL
+# is printed. HOURS="FROM [TO]" (logical dates, hour starts) backfills those hours once it is up. Ctrl-C stops
+# and removes everything.
+airflow-up: venv
+	$(BIN)/dbt parse --quiet
+	PYTHONPATH=tests $(BIN)/python -m airflow_stack up $(if $(HOURS),--backfill $(HOURS))
 
 # The MWAA bundle, installable without internet access: dist/mwaa/ (scripts/mwaa_bundle.py, README "Deploy to MWAA").
 mwaa-bundle: venv
@@ -87,6 +96,12 @@ EVENTS ?= 1000000
 RUNS ?= 3
 benchmark: venv
 	$(BIN)/python scripts/benchmark.py --events $(EVENTS) --runs $(RUNS) --profile
+
+# One hourly run under a local Airflow stack (tests/airflow_stack) on the Redshift harness in Serverless mode,
+# node tasks deferring against rescheduling every 60 s (BENCHMARKS.md): wall time, task launches, CPU seconds
+# per component. Starts and stops moto, the harness and the stacks itself; about 8 minutes. STACK_ARGS e.g. --runs 2
+benchmark-stack: venv
+	PYTHONPATH=tests $(BIN)/python scripts/benchmark_stack.py $(STACK_ARGS)
 
 # Print the Redshift SQL of both COPY pre-hooks without connecting anywhere.
 # Override with e.g. make show-copy S3_ROOT=s3://my-bucket IAM_ROLE=arn:aws:iam::…:role/…
