@@ -39,7 +39,6 @@ import json
 import math
 import shutil
 import sys
-import tempfile
 import textwrap
 import time
 from dataclasses import dataclass, field
@@ -56,8 +55,10 @@ from benchmark_common import (  # noqa: E402
     SAFE_PATH,
     Figure,
     Sample,
+    check_workdir,
     child_env,
     fail,
+    in_workdir,
     load_average,
     machine,
     run_measured,
@@ -283,11 +284,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error(f"--events {args.events}: expected at least one event per day (--days {args.days})")
     if args.users is None:
         args.users = max(50, args.events // 2000)
-    if args.workdir is not None:
-        if not SAFE_PATH.match(str(args.workdir)) or ".." in args.workdir.parts:
-            parser.error(f"--workdir {args.workdir}: expected a path made of letters, digits and _ . = - /")
-        if args.workdir.exists() and any(args.workdir.iterdir()):
-            parser.error(f"--workdir {args.workdir}: expected a new or empty folder")
+    check_workdir(parser, args.workdir)
     return args
 
 
@@ -336,12 +333,7 @@ def main(argv: list[str] | None = None) -> None:
     print("Sparkify benchmarks on DuckDB")
     print("\n".join(machine()))
     print(f"Load average at start: {load_average()}", flush=True)
-    if args.workdir is not None:
-        args.workdir.mkdir(parents=True, exist_ok=True)
-        run = benchmark(args, args.workdir.resolve())
-    else:
-        with tempfile.TemporaryDirectory(prefix="sparkify-bench-") as work:
-            run = benchmark(args, Path(work))
+    run = in_workdir(args.workdir, "sparkify-bench-", lambda work: benchmark(args, work))
     print(f"Load average at end: {load_average()}")
     print()
     print(

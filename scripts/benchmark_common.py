@@ -9,9 +9,12 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 SAFE_PATH = re.compile(r"^/?[A-Za-z0-9_.=-]+(/[A-Za-z0-9_.=-]+)*/?$")
@@ -153,3 +156,25 @@ def samples_text(figures: list[Figure]) -> str:
         f"- {f.name}: {values(f.value, f.unit)} {f.unit}; {f.baseline_name}: {values(f.baseline, f.unit)} {f.unit}"
         for f in figures
     )
+
+
+T = TypeVar("T")
+
+
+def check_workdir(parser, workdir: Path | None) -> None:
+    """--workdir: a plain path (letters, digits and _ . = - /, no '..') to a new or empty folder."""
+    if workdir is None:
+        return
+    if not SAFE_PATH.match(str(workdir)) or ".." in workdir.parts:
+        parser.error(f"--workdir {workdir}: expected a path made of letters, digits and _ . = - /")
+    if workdir.exists() and any(workdir.iterdir()):
+        parser.error(f"--workdir {workdir}: expected a new or empty folder")
+
+
+def in_workdir(workdir: Path | None, prefix: str, run: Callable[[Path], T]) -> T:
+    """run(folder): in workdir, kept, when given; else in a temporary folder removed afterwards."""
+    if workdir is not None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        return run(workdir.resolve())
+    with tempfile.TemporaryDirectory(prefix=prefix, ignore_cleanup_errors=True) as work:
+        return run(Path(work))

@@ -28,10 +28,8 @@ from __future__ import annotations
 
 import argparse
 import math
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,9 +41,10 @@ sys.path[:0] = [str(SCRIPTS), str(TESTS), str(TESTS / "pytest")]
 import boto3  # noqa: E402
 from airflow_stack import Stack  # noqa: E402
 from benchmark_common import (  # noqa: E402
-    SAFE_PATH,
     Figure,
+    check_workdir,
     fail,
+    in_workdir,
     load_average,
     machine,
     samples_text,
@@ -232,11 +231,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not 1 <= args.runs <= 24 - FIRST_HOUR or args.idle_seconds < 0:
         parser.error(f"expected --runs from 1 to {24 - FIRST_HOUR} and --idle-seconds >= 0")
-    if args.workdir is not None:
-        if not SAFE_PATH.match(str(args.workdir)) or ".." in args.workdir.parts:
-            parser.error(f"--workdir {args.workdir}: expected a path made of letters, digits and _ . = - /")
-        if args.workdir.exists() and any(args.workdir.iterdir()):
-            parser.error(f"--workdir {args.workdir}: expected a new or empty folder")
+    check_workdir(parser, args.workdir)
     return args
 
 
@@ -245,15 +240,7 @@ def main(argv: list[str] | None = None) -> None:
     print("Sparkify: one hourly run under a local Airflow stack, Redshift harness (Serverless mode)")
     print("\n".join(machine()))
     print(f"Load average at start: {load_average()}", flush=True)
-    if args.workdir is not None:
-        args.workdir.mkdir(parents=True, exist_ok=True)
-        results = benchmark(args, args.workdir.resolve())
-    else:
-        work = Path(tempfile.mkdtemp(prefix="sparkify-bench-stack-"))
-        try:
-            results = benchmark(args, work)
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
+    results = in_workdir(args.workdir, "sparkify-bench-stack-", lambda work: benchmark(args, work))
     print(f"Load average at end: {load_average()}")
     print()
     print(
