@@ -31,7 +31,6 @@ from test_airflow_stack import (
     STACK_POLICY,
     assert_deferred_launches,
     assert_green,
-    backfill,
     wait_for_task_state,
 )
 from test_dag import harness_dag_env
@@ -117,20 +116,29 @@ def assert_no_secret_in_logs(stack: Stack, secret: str) -> None:
         assert secret not in path.read_text(errors="replace"), path
 
 
-def test_hour_on_serverless_runs_green_with_two_launches_per_node_task_and_converges(
+def test_hour_on_serverless_survives_a_killed_triggerer_with_two_launches_per_node_task_and_converges(
     stacks, redshift_serverless_harness, expected
 ):
-    """One hour, the production defaults: green; each node task is launched once, or twice when it deferred
-    (the triggerer polled); producers, begin and the checks once; the schema equals a full build of the day."""
-    deferrable_stack = stacks.deferrable
-    runs = backfill(deferrable_stack, HOUR)
+    """One hour, the production defaults, and the triggerer killed (SIGKILL) while a node task is deferred, then a
+    new one, as MWAA replaces a container: the new triggerer takes the deferred tasks' triggers over from the
+    database. The run ends green on its hour without a retry; each node task is launched once, or twice when it
+    deferred (the deferred one twice: before the kill, resumed after), never rescheduled; producers, begin and
+    the checks once; the schema equals a full build of the day; the harness password is in no log."""
+    stack = stacks.deferrable
+    (run_id,) = run_ids = stack.backfill(DAG_ID, HOUR, HOUR)
+    deferred = wait_for_task_state(stack, run_id, CONSUMERS, "deferred")
+    stack.kill("triggerer")
+    time.sleep(2)
+    stack.start("triggerer")
+    runs = stack.wait_for_runs(DAG_ID, run_ids, timeout=900)
     assert_green(runs)
-    (run_id, run), *_ = runs.items()
-    assert run["data_interval_start"].isoformat() == HOUR
-    assert_deferred_launches(deferrable_stack, run_id)
-    warehouse = warehouse_of(deferrable_stack, redshift_serverless_harness)
-    assert snapshot_differences(warehouse.snapshot(), expected) == {}
-    assert_no_secret_in_logs(deferrable_stack, redshift_serverless_harness.password)
+    assert runs[run_id]["data_interval_start"].isoformat() == HOUR
+    assert_deferred_launches(stack, run_id)
+    assert stack.launch_counts(DAG_ID, run_id)[deferred] == 2, deferred
+    for task_id in CONSUMERS:
+        assert runs[run_id]["tasks"][task_id]["try_number"] == 1, task_id
+    assert snapshot_differences(warehouse_of(stack, redshift_serverless_harness).snapshot(), expected) == {}
+    assert_no_secret_in_logs(stack, redshift_serverless_harness.password)
 
 
 def test_hour_on_serverless_in_reschedule_mode_runs_green_without_a_launch_storm(
@@ -157,26 +165,3 @@ def test_hour_on_serverless_in_reschedule_mode_runs_green_without_a_launch_storm
     warehouse = warehouse_of(reschedule_stack, redshift_serverless_harness)
     assert snapshot_differences(warehouse.snapshot(), expected) == {}
     assert_no_secret_in_logs(reschedule_stack, redshift_serverless_harness.password)
-
-
-def test_triggerer_killed_while_node_tasks_are_deferred_the_run_still_converges(
-    stacks, redshift_serverless_harness, expected
-):
-    """SIGKILL of the triggerer while a node task is deferred, then a new triggerer, as MWAA replaces a container:
-    the new one takes the deferred tasks' triggers over from the database, the run ends green without a retry
-    and with at most 2 launches per node task, and the schema equals a full build of the day."""
-    stack = stacks.deferrable
-    hour = f"{DAY}T15:00:00+00:00"
-    (run_id,) = run_ids = stack.backfill(DAG_ID, hour, hour)
-    deferred = wait_for_task_state(stack, run_id, CONSUMERS, "deferred")
-    stack.kill("triggerer")
-    time.sleep(2)
-    stack.start("triggerer")
-    runs = stack.wait_for_runs(DAG_ID, run_ids, timeout=900)
-    assert_green(runs)
-    launches = stack.launch_counts(DAG_ID, run_id)
-    assert launches[deferred] == 2, (deferred, launches[deferred])  # deferred before the kill, resumed after
-    for task_id in CONSUMERS:
-        assert runs[run_id]["tasks"][task_id]["try_number"] == 1, task_id
-        assert launches[task_id] <= 2, (task_id, launches[task_id])
-    assert snapshot_differences(warehouse_of(stack, redshift_serverless_harness).snapshot(), expected) == {}
