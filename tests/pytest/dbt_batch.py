@@ -81,6 +81,12 @@ def _serve() -> None:
     os.dup2(2, 1)
     project_dir = os.getcwd()
     import dbt.cli.main  # noqa: F401  (the import is what a worker pays for once)
+    from dbt_common.tests import enable_test_caching
+
+    # dbt's own in-process test fixture (dbt.tests.fixtures.project) turns this on: Jinja parses of macro and
+    # file sources are cached by their text, so a call whose vars force a full reparse (test_injection.py's
+    # cases) does not parse dbt's ~500 built-in macros again. The cache keys are the sources themselves.
+    enable_test_caching()
 
     for line in sys.stdin:
         answers.write(json.dumps(_run_call(json.loads(line), project_dir)) + "\n")
