@@ -71,8 +71,46 @@ def base_env(**extra: str) -> dict[str, str]:
 def run_dbt(
     args: list[str], workdir: Path, env: dict[str, str] | None = None, program: list[str] | None = None
 ) -> DbtResult:
-    """Runs dbt (or program, a stand-in for the dbt script) from the project directory with its target and logs
-    kept in workdir."""
+    """Runs a dbt command line from the project directory with its target and logs kept in workdir, in this test
+    process's dbt worker (dbt_batch.py: dbt's own entry point in a process that imported dbt once, its exit code
+    and output); program (a stand-in for the dbt script) and `dbt debug` run as processes of their own."""
+    if program or args[:1] == ["debug"]:
+        return run_dbt_process(args, workdir, env, program)
+    from dbt_batch import DbtCall
+
+    return shared_dbt_worker().run(DbtCall(args, env or base_env(), str(workdir)))
+
+
+_SHARED_WORKER: dict[str, object] = {}  # "worker": this test process's DbtWorker, "log_dir": where it logs
+
+
+def shared_dbt_worker():
+    """This test process's DbtWorker, started on first use (again if the last one died: a timed-out call)."""
+    from dbt_batch import DbtWorker
+
+    worker = _SHARED_WORKER.get("worker")
+    if worker is None or worker.process.poll() is not None:
+        log_dir = _SHARED_WORKER.get("log_dir") or Path(os.environ.get("TMPDIR", "/tmp")) / "sparkify_dbt_worker"
+        worker = _SHARED_WORKER["worker"] = DbtWorker(base_env(), log_dir=Path(log_dir))
+    return worker
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_dbt_worker_logs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The shared worker logs into the session's temporary folder (the session's secret scan reads it), and
+    stops with the session."""
+    _SHARED_WORKER["log_dir"] = tmp_path_factory.mktemp("shared_dbt_worker")
+    yield
+    worker = _SHARED_WORKER.pop("worker", None)
+    if worker is not None:
+        worker.close()
+
+
+def run_dbt_process(
+    args: list[str], workdir: Path, env: dict[str, str] | None = None, program: list[str] | None = None
+) -> DbtResult:
+    """Runs the dbt script (or program, a stand-in for it) as a process of its own, from the project directory,
+    with its target and logs kept in workdir."""
     target_path = [] if args[:1] == ["debug"] else ["--target-path", str(workdir / "target")]  # debug has none
     command = [*(program or [str(DBT)]), *args, *target_path, "--log-path", str(workdir / "logs")]
     done = subprocess.run(
@@ -87,15 +125,9 @@ def run_dbt(
     return DbtResult(done.returncode, done.stdout + done.stderr)
 
 
-# How a Warehouse runs a dbt command line: (args, workdir, env) -> result. run_dbt starts the dbt
-# script; dbt_runner(worker) hands the call to a DbtWorker that imported dbt once (dbt_batch.py).
+# How a Warehouse runs a dbt command line: (args, workdir, env) -> result. run_dbt hands it to the test
+# process's shared DbtWorker; run_dbt_process starts the dbt script.
 DbtRunner = Callable[[list[str], Path, dict[str, str]], DbtResult]
-
-
-def dbt_runner(worker) -> DbtRunner:
-    from dbt_batch import DbtCall
-
-    return lambda args, workdir, env: worker.run(DbtCall(args, env, str(workdir)))
 
 
 class Warehouse:
@@ -139,13 +171,9 @@ class Warehouse:
 
 
 @pytest.fixture(scope="session")
-def dbt_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DbtRunner]:
-    """One dbt process per test process, for the many short dbt calls of the same test file."""
-    from dbt_batch import DbtWorker
-
-    worker = DbtWorker(base_env(), log_dir=tmp_path_factory.mktemp("dbt_worker"))
-    yield dbt_runner(worker)
-    worker.close()
+def dbt_worker() -> DbtRunner:
+    """The test process's dbt worker (run_dbt), for tests that want it said."""
+    return run_dbt
 
 
 @pytest.fixture
@@ -164,7 +192,7 @@ def new_warehouse(tmp_path: Path, dbt_worker: DbtRunner) -> Callable[[str], Ware
 def full_build(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     """The README's main job (dbt build, full mode) on the bundled sample, once per test process. It runs
     the dbt script itself, as a user would (later calls on it go to a dbt worker only where a test says)."""
-    warehouse = Warehouse(tmp_path_factory.mktemp("full_build"))
+    warehouse = Warehouse(tmp_path_factory.mktemp("full_build"), run_dbt_process)
     warehouse.build()
     # Later dbt calls in this workdir overwrite target/; keep this build's own artifacts.
     for name in ("run_results.json", "manifest.json"):

@@ -23,6 +23,7 @@ import os
 import select
 import subprocess
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -102,6 +103,7 @@ class DbtWorker:
         log_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = log_dir / f"dbt_worker_{os.getpid()}_{id(self)}.log"
         self._log = self.log_path.open("w")
+        self._lock = threading.Lock()
         self.process = subprocess.Popen(
             [sys.executable, __file__, "serve"],
             cwd=PROJECT_DIR,
@@ -117,10 +119,11 @@ class DbtWorker:
 
         assert self.process.stdin
         assert self.process.stdout
-        self.process.stdin.write(json.dumps(asdict(call)) + "\n")
-        self.process.stdin.flush()
-        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
-        answer = self.process.stdout.readline() if ready else ""
+        with self._lock:  # one call at a time, whichever thread asks
+            self.process.stdin.write(json.dumps(asdict(call)) + "\n")
+            self.process.stdin.flush()
+            ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+            answer = self.process.stdout.readline() if ready else ""
         if not answer:
             self.close()
             raise RuntimeError(

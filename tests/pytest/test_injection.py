@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import PROJECT_DIR, DbtResult, Warehouse, base_env, run_dbt
+from conftest import PROJECT_DIR, DbtResult, Warehouse, base_env, run_dbt_process
 from dbt_batch import DbtCall, run_dbt_batch
 
 PROJECT_VARS: dict = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]
@@ -348,7 +348,7 @@ def test_batch_gives_what_a_dbt_process_gives(outcomes: Outcomes, tmp_path: Path
     """dbt_batch.py runs dbt's own entry point: same exit code and message as the dbt script."""
     case = outcomes.cases[case_id]
     call = dbt_call(case, outcomes.warehouse, tmp_path)
-    alone = run_dbt(call.args, tmp_path, call.env)
+    alone = run_dbt_process(call.args, tmp_path, call.env)
     assert alone.returncode == outcomes.results[case_id].returncode == 2
 
     def message(output: str) -> list[str]:
