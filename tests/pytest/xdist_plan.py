@@ -29,7 +29,7 @@ ONE_WORKER_MODULES = {
 LONGEST_FIRST = [
     "test_airflow_stack.py",  # a local Airflow stack and about ten hourly runs through its scheduler
     "test_airflow_stack_redshift.py",  # two stacks on the Serverless harness, their hours side by side: about 4.5 min
-    "test_benchmark.py",  # its hourly DAG runs in both modes: about 3 min in one test
+    "test_benchmark.py",  # one tiny benchmark run: full build, floor, two hourly DAG runs, profile: about 2.5 min
     "test_reliability.py",
     "test_mwaa_bundle.py",
     "test_redshift_harness.py",
