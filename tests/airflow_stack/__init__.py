@@ -161,6 +161,11 @@ class Stack:
         process.wait(timeout=30)
         self.orphaned.append(process.pid)  # its session: what it started, for stop() to end
 
+    def secrets(self) -> dict[str, str]:
+        """The secrets generated for this stack, by what carries them."""
+        names = ("AIRFLOW__CORE__FERNET_KEY", "AIRFLOW__API__SECRET_KEY", "AIRFLOW__API_AUTH__JWT_SECRET")
+        return {**{name: self.env[name] for name in names}, "the metadata database's password": self.db_password}
+
     def pids(self) -> set[int]:
         """Every live process of the stack: its components' sessions and the PostgreSQL server."""
         sessions = {process.pid for process in self.processes.values()} | set(self.orphaned)

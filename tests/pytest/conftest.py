@@ -48,6 +48,14 @@ SECRET_NAME = re.compile(r"PASSWORD|SECRET|TOKEN|PRIVATE_KEY|API_KEY|ACCESS_KEY"
 SESSION_SECRETS: dict[str, str] = {}  # value -> the env var it was passed as
 
 
+def watch_secrets(secrets: dict[str, str]) -> None:
+    """Secrets the suite did not hand out through base_env (what they are -> value), such as those a local Airflow
+    stack generates: the session's secret scan looks for them too."""
+    for name, value in secrets.items():
+        if value:
+            SESSION_SECRETS.setdefault(value, name)
+
+
 def base_env(**extra: str) -> dict[str, str]:
     env = {
         key: value

@@ -22,7 +22,7 @@ from typing import NamedTuple
 
 import pytest
 from airflow_stack import Stack, start_stack
-from conftest import RedshiftWarehouse, base_env, create_bucket, upload_tree
+from conftest import RedshiftWarehouse, base_env, create_bucket, upload_tree, watch_secrets
 from reliability import sample_subset, snapshot_differences
 from test_airflow_stack import (
     CONSUMERS,
@@ -96,6 +96,8 @@ def stacks(tmp_path_factory, redshift_serverless_harness, s3_endpoint, day_root)
         ]  # fmt: skip
         wait(futures)
         started = [future.result() for future in futures if future.exception() is None]
+        for stack in started:
+            watch_secrets(stack.secrets())
         try:
             deferrable, reschedule = (future.result() for future in futures)  # raises what a start raised
             run_ids = reschedule.backfill(DAG_ID, HOUR, HOUR)
