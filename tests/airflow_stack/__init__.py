@@ -152,14 +152,24 @@ class Stack:
             process.poll()
             time.sleep(0.1)
 
-    def kill_main(self, component: str, sig: int = signal.SIGKILL) -> None:
+    def kill_main(self, component: str, sig: int = signal.SIGKILL) -> int:
         """Kills the component's own process only, as a crashed container would lose it: what it started (the
         scheduler's LocalExecutor workers and their tasks) keeps running, like MWAA's workers, which are not
-        the scheduler's children."""
+        the scheduler's children. Returns how many metadata-database connections of the process were closed."""
         process = self.processes[component]
+        ports = _client_ports(process.pid, self.cluster.port)
         os.kill(process.pid, sig)
         process.wait(timeout=30)
         self.orphaned.append(process.pid)  # its session: what it started, for stop() to end
+        # Its metadata-database connections die with it, as a crashed container's would. Here they would not:
+        # LocalExecutor forks its workers from the scheduler, so each worker holds the scheduler's sockets
+        # (SQLAlchemy's dispose(close=False) in the child keeps them open), and a lock the scheduler held at
+        # the kill (its dag_run row, SELECT ... FOR UPDATE SKIP LOCKED) would hide the run from the next
+        # scheduler for ever.
+        closed = self.sql(
+            "select pg_terminate_backend(pid) from pg_stat_activity where client_port = any(%s::int[])", ports
+        )
+        return len(closed)
 
     def secrets(self) -> dict[str, str]:
         """The secrets generated for this stack, by what carries them."""
@@ -441,6 +451,22 @@ def _all_stats() -> dict[int, dict[str, int]]:
             with contextlib.suppress(FileNotFoundError, ProcessLookupError):
                 stats[int(entry)] = _stat(int(entry))
     return stats
+
+
+def _client_ports(pid: int, server_port: int) -> list[int]:
+    """The local ports of pid's TCP connections to 127.0.0.1:server_port (from /proc/<pid>/fd and /proc/net/tcp)."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            if (target := os.readlink(fd)).startswith("socket:["):
+                inodes.add(target[len("socket:[") : -1])
+    ports = []
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote, inode = fields[1], fields[2], fields[9]
+        if inode in inodes and int(remote.split(":")[1], 16) == server_port:
+            ports.append(int(local.split(":")[1], 16))
+    return ports
 
 
 def _session_pids(sid: int) -> list[int]:
