@@ -49,8 +49,8 @@ SESSION_SECRETS: dict[str, str] = {}  # value -> the env var it was passed as
 
 
 def watch_secrets(secrets: dict[str, str]) -> None:
-    """Secrets the suite did not hand out through base_env (what they are -> value), such as those a local Airflow
-    stack generates: the session's secret scan looks for them too."""
+    """Secrets the session's secret scan looks for (what they are -> value): every secret-named variable base_env
+    hands out, and those the suite did not hand out through it, such as a local Airflow stack's generated ones."""
     for name, value in secrets.items():
         if value:
             SESSION_SECRETS.setdefault(value, name)
@@ -70,9 +70,7 @@ def base_env(**extra: str) -> dict[str, str]:
         DBT_USE_COLORS="false",
     )
     env.update(extra)
-    for key, value in env.items():
-        if SECRET_NAME.search(key) and value:
-            SESSION_SECRETS.setdefault(value, key)
+    watch_secrets({key: value for key, value in env.items() if SECRET_NAME.search(key)})
     return env
 
 
