@@ -173,3 +173,22 @@ def test_every_target_reads_its_settings_from_the_environment_only(target):
     for field in ("host", "user", "password", "cluster_id", "serverless_work_group", "dbname", "region"):
         if field in output:
             assert str(output[field]).startswith("{{ env_var('REDSHIFT_"), (field, output[field])
+
+
+@pytest.mark.parametrize("target", ["redshift", "redshift_iam", "redshift_serverless", "redshift_serverless_iam"])
+def test_no_target_puts_a_time_limit_on_a_statement(profile_env, connect, aws, target):
+    """redshift_connector applies its `timeout` (dbt-redshift's connect_timeout) to every socket read, not only to
+    the connect: a COPY of song_data or a large insert that runs longer would fail "timed out" (dbt-redshift #427).
+    A hung statement is bounded by the DAG's execution_timeout instead (README "DAG settings")."""
+    env = {"REDSHIFT_HOST": CLUSTER_HOST, "REDSHIFT_USER": "sparkify", "REDSHIFT_PASSWORD": FROM_ENV}
+    env |= {"REDSHIFT_CLUSTER_ID": "sparkify-cluster", "REDSHIFT_WORKGROUP": "sparkify-wg"}
+    creds = profile_env(target, env)
+    if target == "redshift_iam":
+        aws("redshift").add_response(
+            "get_cluster_credentials", {"DbUser": "IAM:sparkify", "DbPassword": TEMPORARY, "Expiration": EXPIRES}
+        )
+    elif target == "redshift_serverless_iam":
+        aws("redshift-serverless").add_response(
+            "get_credentials", {"dbUser": "IAMR:sparkify-mwaa", "dbPassword": TEMPORARY, "expiration": EXPIRES}
+        )
+    assert connect(creds)["timeout"] is None
