@@ -1,0 +1,41 @@
+"""python -m sparkify_report [--target T] [--out target/report.html] [--docs-link static_index.html]"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from sparkify_report.semantic import MetricsError, load
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sparkify_report", description=__doc__)
+    parser.add_argument("--target", default=None, help="dbt target (default: the profile's, duckdb)")
+    parser.add_argument("--project-dir", type=Path, default=PROJECT_DIR)
+    parser.add_argument("--profiles-dir", type=Path, default=Path(os.environ.get("DBT_PROFILES_DIR", PROJECT_DIR)))
+    parser.add_argument("--target-path", type=Path, default=None, help="dbt's target path (default: <project>/target)")
+    parser.add_argument("--out", type=Path, default=None, help="the report file (default: <target path>/report.html)")
+    parser.add_argument("--docs-link", default="static_index.html", help="the docs site, relative to the report")
+    args = parser.parse_args(argv)
+    target_path = (args.target_path or args.project_dir / "target").resolve()
+    out = args.out or target_path / "report.html"
+    try:
+        metrics = load(args.project_dir.resolve(), args.profiles_dir.resolve(), args.target, target_path)
+        from sparkify_report.report import build
+
+        html = build(metrics, args.docs_link or None)
+    except MetricsError as error:
+        print(f"sparkify_report: {error}", file=sys.stderr)
+        return 1
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(html, encoding="utf-8")
+    print(f"sparkify_report: wrote {out} ({len(html.encode()) // 1024} KiB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
