@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -20,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--target-path", type=Path, default=None, help="dbt's target path (default: <project>/target)")
     parser.add_argument("--out", type=Path, default=None, help="the report file (default: <target path>/report.html)")
     parser.add_argument("--docs-link", default="static_index.html", help="the docs site, relative to the report")
+    parser.add_argument("--rows", type=Path, default=None, help="also write every saved query's rows here (JSON)")
     args = parser.parse_args(argv)
     target_path = (args.target_path or args.project_dir / "target").resolve()
     out = args.out or target_path / "report.html"
@@ -27,12 +29,14 @@ def main(argv: list[str] | None = None) -> int:
         metrics = load(args.project_dir.resolve(), args.profiles_dir.resolve(), args.target, target_path)
         from sparkify_report.report import build
 
-        html = build(metrics, args.docs_link or None)
+        html, rows = build(metrics, args.docs_link or None)
     except MetricsError as error:
         print(f"sparkify_report: {error}", file=sys.stderr)
         return 1
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")
+    if args.rows:
+        args.rows.write_text(json.dumps(rows, default=str, indent=1) + "\n", encoding="utf-8")
     print(f"sparkify_report: wrote {out} ({len(html.encode()) // 1024} KiB)")
     return 0
 

@@ -45,15 +45,11 @@ class Metrics:
     descriptions: dict[str, dict[str, str]]  # metric name -> label, description
     saved_queries: dict[str, dict[str, Any]]  # name -> label, description, metrics
 
-    def query(self, saved_query: str, start: Any = None, end: Any = None) -> list[dict[str, Any]]:
-        """The rows of a saved query, in QUERY_SHAPE's order, as {column: value}; start and end (datetimes) bound
-        metric_time (a cumulative metric otherwise goes on for its window after the last play)."""
+    def query(self, saved_query: str) -> list[dict[str, Any]]:
+        """The rows of a saved query, in QUERY_SHAPE's order, as {column: value}."""
         from metricflow.engine.metricflow_engine import MetricFlowQueryRequest
 
-        request = MetricFlowQueryRequest.create(
-            saved_query_name=saved_query, time_constraint_start=start, time_constraint_end=end,
-            **QUERY_SHAPE.get(saved_query, {}),
-        )  # fmt: skip
+        request = MetricFlowQueryRequest.create(saved_query_name=saved_query, **QUERY_SHAPE.get(saved_query, {}))
         table = self.engine.query(request).result_df
         return [dict(zip(table.column_names, row, strict=True)) for row in table.rows]
 
