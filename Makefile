@@ -16,7 +16,7 @@ export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 # Cosmos' dbt partial-parse cache of this checkout (its default, /tmp/cosmos, is shared by all of them).
 export AIRFLOW__COSMOS__CACHE_DIR := $(AIRFLOW_HOME)/cosmos_cache
 
-.PHONY: build test lint docs docs-serve show-copy dag-test airflow-up mwaa-bundle deploy deploy-dry-run benchmark benchmark-stack benchmark-dag-import redshift-harness clean venv
+.PHONY: build test lint docs docs-serve report show-copy dag-test airflow-up mwaa-bundle deploy deploy-dry-run benchmark benchmark-stack benchmark-dag-import redshift-harness clean venv
 
 venv: $(BIN)/.installed
 
@@ -30,10 +30,19 @@ $(BIN)/.installed: requirements.txt requirements-airflow.txt requirements-dev.tx
 build: venv
 	$(BIN)/dbt build
 
-# The analysts' docs site: target/index.html (+ JSON) and the single file target/static_index.html.
+# The analysts' docs site: target/index.html (+ JSON) and the single file target/static_index.html; then
+# the report beside it (target/report.html), which the site's overview links to.
 docs: venv
 	test -f $${SPARKIFY_DUCKDB_PATH:-sparkify.duckdb} || $(BIN)/dbt build
 	$(BIN)/dbt docs generate --static
+	$(MAKE) --no-print-directory report
+
+# The analysts' report: target/report.html, one self-contained file (the governed metrics as charts; README
+# "For analysts"). The time spines are (re)built first: a warehouse built before them lacks them.
+report: venv
+	test -f $${SPARKIFY_DUCKDB_PATH:-sparkify.duckdb} || $(BIN)/dbt build
+	$(BIN)/dbt build --quiet --select tag:semantic
+	$(BIN)/python -m sparkify_report
 
 # Browse it at http://127.0.0.1:8080
 docs-serve: docs

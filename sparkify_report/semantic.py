@@ -121,12 +121,25 @@ def load(project_dir: Path, profiles_dir: Path, target: str | None, target_path:
     return Metrics(engine, adapter, manifest, descriptions, saved_queries)
 
 
-def validate(semantic_manifest_path: Path) -> list[str]:
-    """MetricFlow's own checks of the semantic manifest (what `mf validate-configs --skip-dw` runs): the blocking
-    issues, each as MetricFlow words it; [] when there are none."""
+def check(metrics: Metrics, semantic_manifest_path: Path) -> list[str]:
+    """What is wrong with the semantic layer, in MetricFlow's words ([] when nothing): MetricFlow's own checks of
+    the semantic manifest (what `mf validate-configs --skip-dw` runs), then a query plan of every metric alone (by
+    day) and of every saved query, where an unknown dimension in a filter shows (no warehouse access)."""
+    from metricflow.engine.metricflow_engine import MetricFlowQueryRequest
     from metricflow_semantic_interfaces.validations.semantic_manifest_validator import SemanticManifestValidator
     from metricflow_semantics.model.dbt_manifest_parser import parse_manifest_from_dbt_generated_manifest
 
     manifest = parse_manifest_from_dbt_generated_manifest(semantic_manifest_path.read_text())
     results = SemanticManifestValidator().validate_semantic_manifest(manifest)
-    return [issue.as_readable_str() for issue in results.errors]
+    problems = [issue.as_readable_str() for issue in results.errors]
+    if problems:
+        return problems
+    by_day = ["metric_time__day"]  # cumulative and offset metrics need metric_time
+    requests = {f"metric {name}": {"metric_names": [name], "group_by_names": by_day} for name in metrics.descriptions}
+    requests |= {f"saved query {name}": {"saved_query_name": name} for name in metrics.saved_queries}
+    for what, request in requests.items():
+        try:
+            metrics.engine.explain(MetricFlowQueryRequest.create(**request))
+        except Exception as error:  # MetricFlow's query errors have no common base class
+            problems.append(f"{what}: {error}")
+    return problems

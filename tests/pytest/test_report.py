@@ -1,0 +1,125 @@
+"""The analysts' semantic layer and report (sparkify_report): the semantic layer passes MetricFlow's own checks
+and a broken metric is refused in MetricFlow's words; every saved query equals the Python reference
+(metrics_reference.py) on the sample and on generated data; the page, as a browser shows it, draws every chart
+from those rows, offline, and says plainly when there is nothing to rank or no data at all. (Redshift parity:
+test_redshift_harness.py.)"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+import metrics_reference
+import pytest
+from conftest import PROJECT_DIR, SAMPLE_ROOT, Warehouse, base_env
+from reference import build_star, read_events, read_songs
+
+ARTIFACTS = PROJECT_DIR / "artifacts" / "report"
+GENERATOR = PROJECT_DIR / "scripts" / "generate_sparkify_data.py"
+
+
+def run_report(workdir: Path, *args: str, project_dir: Path = PROJECT_DIR, **env: str) -> subprocess.CompletedProcess:
+    """python -m sparkify_report, its target and dbt logs in workdir; the report and its rows there too."""
+    return subprocess.run(
+        [sys.executable, "-m", "sparkify_report", "--project-dir", str(project_dir), "--target-path",
+         str(workdir / "target"), "--out", str(workdir / "report.html"), "--rows", str(workdir / "rows.json"), *args],
+        cwd=PROJECT_DIR,
+        env=base_env(DBT_LOG_PATH=str(workdir / "logs"), DBT_PROFILES_DIR=str(project_dir), **env),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )  # fmt: skip
+
+
+def normalized(value):
+    """A value as both sides can give it: dates as ISO days, numbers as floats to 9 places."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()[:10]
+    if isinstance(value, str) and len(value) >= 10 and value[4] == "-" and value[7] == "-":
+        return value[:10]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return round(float(value), 9)
+    if isinstance(value, str):
+        try:
+            return round(float(value), 9)
+        except ValueError:
+            return value
+    return value
+
+
+def assert_equals_reference(rows: dict[str, list[dict]], root: Path) -> None:
+    """Every saved query's rows equal the reference's: the same rows (top lists: in the same order)."""
+    star = build_star(read_events(root), read_songs(root))
+    assert set(rows) == set(metrics_reference.SAVED_QUERIES)
+    for name, reference in metrics_reference.SAVED_QUERIES.items():
+        expected = [{k: normalized(v) for k, v in row.items()} for row in reference(star)]
+        got = [{k: normalized(v) for k, v in row.items()} for row in rows[name]]
+        if not name.startswith("top_"):
+            expected, got = (sorted(side, key=lambda row: json.dumps(row, sort_keys=True)) for side in (expected, got))
+        assert got == expected, name
+        assert got, name
+
+
+@pytest.fixture(scope="module")
+def sample_report(full_build: Warehouse, tmp_path_factory) -> Path:
+    """The report of the sample's full build (a copy of it)."""
+    workdir = tmp_path_factory.mktemp("sample_report")
+    warehouse = full_build.copy_to(workdir / "warehouse")
+    done = run_report(workdir, SPARKIFY_DUCKDB_PATH=str(warehouse.path))
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return workdir
+
+
+def test_semantic_layer_passes_metricflow_checks_and_a_broken_metric_is_refused_in_its_words(tmp_path):
+    """The project's semantic layer is sound (MetricFlow's validation, then a plan of every metric and saved
+    query); a metric filtering on a dimension that does not exist is refused, naming it and MetricFlow's
+    suggestions (dbt parse and MetricFlow's manifest validation both let it through)."""
+    done = run_report(tmp_path / "ok", "--check", SPARKIFY_DUCKDB_PATH=str(tmp_path / "unused.duckdb"))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "semantic layer ok: 12 metrics, 10 saved queries" in done.stdout
+
+    project = tmp_path / "project"
+    shutil.copytree(PROJECT_DIR, project, ignore=shutil.ignore_patterns(
+        ".venv", ".git", "target", "logs", "artifacts", "*.duckdb*", "dags", "tests", "data", "mwaa", "scripts",
+    ))  # fmt: skip
+    metrics = project / "models" / "semantic" / "_semantic__metrics.yml"
+    metrics.write_text(metrics.read_text() + (
+        "\n  - name: paid_tier_plays\n    label: Paid tier plays\n    description: A typo in a filter.\n"
+        "    type: simple\n    type_params:\n      measure: plays\n"
+        "    filter: \"{{ Dimension('songplay__tier') }} = 'paid'\"\n"
+    ))  # fmt: skip
+    done = run_report(tmp_path / "broken", "--check", project_dir=project, SPARKIFY_DUCKDB_PATH=str(tmp_path / "x"))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "semantic layer broken" in done.stdout
+    assert "metric paid_tier_plays" in done.stderr
+    assert "does not match any of the available group-by-items" in done.stderr  # MetricFlow's own message
+    assert "songplay__level" in done.stderr  # with its suggestions
+
+
+def test_every_saved_query_equals_the_reference_on_the_sample(sample_report: Path):
+    assert_equals_reference(json.loads((sample_report / "rows.json").read_text()), SAMPLE_ROOT)
+
+
+def test_every_saved_query_equals_the_reference_on_generated_data(tmp_path, new_warehouse):
+    """Generated days whose plays match the catalogue: the top songs and artists are ranked as charts."""
+    root = tmp_path / "data"
+    done = subprocess.run([sys.executable, str(GENERATOR), str(root), "--songs", "60", "--users", "25", "--days", "3",
+                           "--events-per-day", "400", "--match-fraction", "0.5", "--seed", "11"],
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    warehouse = new_warehouse()
+    warehouse.build(vars={"data_root": str(root)})
+    done = run_report(tmp_path, SPARKIFY_DUCKDB_PATH=str(warehouse.path))
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    rows = json.loads((tmp_path / "rows.json").read_text())
+    assert_equals_reference(rows, root)
+    assert len(rows["top_songs"]) >= 5
+    assert len(rows["top_artists"]) >= 5
+    page = (tmp_path / "report.html").read_text()
+    assert "id='chart-top_songs'" in page
+    assert "id='chart-top_artists'" in page
