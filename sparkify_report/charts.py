@@ -86,7 +86,7 @@ def plays_by_level(rows: list[dict[str, Any]]) -> Chart:
     spec = _base(values, mark="bar", encoding={
         "x": {"field": "day", "type": "temporal", "title": "Day (UTC)", "timeUnit": "utcyearmonthdate"},
         "y": {"field": "plays", "type": "quantitative", "title": "Plays", "stack": True},
-        "color": {"field": "level", "type": "nominal", "title": "Level at the play",
+        "color": {"field": "level", "type": "nominal", "title": "Level at the play", "legend": {"orient": "bottom"},
                   "scale": {"domain": ["free", "paid"], "range": ["#9ca3af", "#2563eb"]}},
         "tooltip": [{"field": "day", "type": "temporal", "timeUnit": "utcyearmonthdate", "title": "Day"},
                     {"field": "level"}, {"field": "plays"}, {"field": "listeners"}],
@@ -166,7 +166,7 @@ def conversion_by_week(rows: list[dict[str, Any]], last_play: Any) -> Chart:
         "x": {"field": "week", "type": "ordinal", "title": "Week of the free play (starts Monday, UTC)"},
         "y": {"field": "conversion", "type": "quantitative", "title": "Converted within 30 days",
               "axis": {"format": ".0%"}},
-        "opacity": {"field": "follow_up", "type": "nominal", "title": "Follow-up by the latest play",
+        "opacity": {"field": "follow_up", "type": "ordinal", "title": "Follow-up by the latest play",
                     "scale": {"domain": ["30 days", "not yet 30 days"], "range": [1, 0.35]},
                     "legend": {"orient": "bottom"}},
         "tooltip": [{"field": "week"}, {"field": "conversion", "format": ".1%", "title": "Conversion"},

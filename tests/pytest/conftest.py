@@ -406,6 +406,8 @@ def browser():
         "--window-size=1400,1000",
     ):
         options.add_argument(flag)
+    # Console messages and network events, for tests that read them (get_log("browser" | "performance")).
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.implicitly_wait(10)
     yield driver
