@@ -143,8 +143,11 @@ def top_artists(rows: list[dict[str, Any]], coverage: str) -> Chart:
 
 
 def top_listeners(rows: list[dict[str, Any]]) -> Chart:
-    values = [{"label": f"{r['user__first_name']} {r['user__last_name']} (user {r['user']}, {r['user__level']})",
-               "plays": r["plays"], "sessions": r["sessions"]} for r in rows]  # fmt: skip
+    values = [
+        {"label": f"{r['listener__first_name']} {r['listener__last_name']} (user {r['listener']}, "
+                  f"{r['listener__level']})", "plays": r["plays"], "sessions": r["sessions"]}
+        for r in rows
+    ]  # fmt: skip
     spec = _base(values, mark="bar", height=24 * max(len(values), 1), width=RANKED_WIDTH, encoding={
         "y": {"field": "label", "type": "nominal", "title": None, "sort": "-x"},
         "x": {"field": "plays", "type": "quantitative", "title": "Plays"},

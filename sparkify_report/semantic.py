@@ -25,7 +25,7 @@ QUERY_SHAPE: dict[str, dict[str, Any]] = {
     "plays_by_weekday": {"order_by_names": ["songplay__weekday"]},
     "top_songs": {"order_by_names": ["-plays", "song"], "limit": 10},
     "top_artists": {"order_by_names": ["-plays", "artist"], "limit": 10},
-    "top_listeners": {"order_by_names": ["-plays", "user"], "limit": 10},
+    "top_listeners": {"order_by_names": ["-plays", "listener"], "limit": 10},
     "conversion_by_week": {"order_by_names": ["metric_time__week"]},
     "catalogue_coverage": {"order_by_names": ["songplay__catalogue_match"]},
 }

@@ -154,11 +154,12 @@ def top_artists(star: Star) -> list[dict]:
 def top_listeners(star: Star) -> list[dict]:
     plays = [p for p in _plays(star) if p["user"] is not None]
     rows = [
-        {"user": user, "user__first_name": star.users[user][0], "user__last_name": star.users[user][1],
-         "user__level": star.users[user][3], "plays": len(members), "sessions": len({m["session"] for m in members})}
+        {"listener": user, "listener__first_name": star.users[user][0], "listener__last_name": star.users[user][1],
+         "listener__level": star.users[user][3], "plays": len(members),
+         "sessions": len({m["session"] for m in members})}
         for user, members in _grouped(plays, lambda p: p["user"])
     ]  # fmt: skip
-    return _top(rows, "user")
+    return _top(rows, "listener")
 
 
 def conversion_by_week(star: Star) -> list[dict]:

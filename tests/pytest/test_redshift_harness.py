@@ -6,6 +6,7 @@ S3 API. What this proves and what it cannot: README, "How the Redshift path is t
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import (
     ALL_TABLES,
+    HARNESS_IAM_ROLE,
     PROJECT_DIR,
     SAMPLE_ROOT,
     RedshiftWarehouse,
@@ -20,6 +22,7 @@ from conftest import (
     redshift_parse_error,
 )
 from reference import read_events
+from report_checks import assert_equals_reference, run_report
 
 HOUR = {"data_interval_start": "2018-11-15T14:00:00+00:00", "data_interval_end": "2018-11-15T15:00:00+00:00"}
 
@@ -119,6 +122,35 @@ def test_every_statement_dbt_sent_parses_as_redshift(redshift_build: RedshiftWar
     assert not unparsable, "\n\n".join(unparsable)
     assert set(excluded) <= set(SQLFLUFF_EXCLUSIONS)
     assert any(re.match(r"\s*copy\b", sql, re.I) for sql in distinct.values())
+
+
+def report_on(warehouse: RedshiftWarehouse, workdir: Path) -> tuple[dict, list[dict]]:
+    """The report over the warehouse's schema (target redshift); its rows and the statements it sent."""
+    first = len(warehouse.harness.statements())
+    env = {**warehouse.settings, "SPARKIFY_DATA_ROOT": warehouse.data_root, "SPARKIFY_IAM_ROLE": HARNESS_IAM_ROLE}
+    done = run_report(workdir, "--target", warehouse.target, **env)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return json.loads((workdir / "rows.json").read_text()), warehouse.harness.statements()[first:]
+
+
+def test_every_saved_query_on_redshift_equals_the_reference_in_redshift_sql(redshift_build, tmp_path):
+    """MetricFlow's Redshift SQL, run by dbt-redshift's adapter as on MWAA: every saved query's rows equal the
+    Python reference of the sample, and every statement the report sent parses as Redshift."""
+    rows, sent = report_on(redshift_build, tmp_path)
+    assert_equals_reference(rows, SAMPLE_ROOT)
+    queries = [s["sql"] for s in sent if re.search(r"\b\w+_src_\d+\b", s["sql"])]  # MetricFlow's source aliases
+    assert len(queries) >= 10  # one per saved query
+    unparsable = [f"{sql[:600]}\n--> {error[:400]}" for sql in queries if (error := redshift_parse_error(sql))]
+    assert not unparsable, "\n\n".join(unparsable)
+
+
+def test_every_saved_query_on_serverless_equals_the_reference(redshift_serverless_harness, tmp_path):
+    """The same on the harness's Serverless mode, after a full build there."""
+    warehouse = RedshiftWarehouse(tmp_path / "build", redshift_serverless_harness, "report_serverless")
+    warehouse.workdir.mkdir()
+    warehouse.build()
+    rows, _ = report_on(warehouse, tmp_path / "report")
+    assert_equals_reference(rows, SAMPLE_ROOT)
 
 
 # ---------------------------------------------------------------------------------------------
