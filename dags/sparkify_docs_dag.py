@@ -1,8 +1,10 @@
-"""Sparkify dbt docs: a daily Airflow DAG (astronomer-cosmos) that publishes the analysts' docs site.
+"""Sparkify dbt docs: a daily Airflow DAG (astronomer-cosmos) that publishes the analysts' docs site and report.
 
-Generates the dbt docs site (`dbt docs generate --static`) against the warehouse the hourly DAG
-loads, so the catalog shows today's tables, and uploads the single-file site static_index.html to
-s3://<docs_bucket>/<docs_prefix>/ with the Airflow connection <docs_conn_id>. Analysts open it from
+Builds MetricFlow's time spines (`dbt build --select tag:semantic`: the hourly DAG's layers leave them out),
+then generates the dbt docs site (`dbt docs generate --static`) against the warehouse the
+hourly DAG loads, so the catalog shows today's tables, then the report of the governed metrics
+(sparkify_pipeline/report.py); uploads the single-file site static_index.html and report.html to
+s3://<docs_bucket>/<docs_prefix>/ with the Airflow connection <docs_conn_id>. Analysts open them from
 S3 static website hosting or from the Cosmos dbt docs view in the Airflow UI (see the README).
 Rendered only when the setting docs_bucket is configured.
 """
@@ -12,8 +14,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from airflow.sdk import DAG
-from cosmos.operators.local import DbtDocsS3LocalOperator
-from sparkify_pipeline.config import SETTINGS, dbt_task_args
+from cosmos.operators.local import DbtBuildLocalOperator, DbtDocsS3LocalOperator
+from sparkify_pipeline.config import CONNECTION_ENV, SETTINGS, dbt_task_args
+from sparkify_pipeline.report import PublishReportOperator
 
 if SETTINGS.docs_bucket:
     with DAG(
@@ -26,7 +29,10 @@ if SETTINGS.docs_bucket:
         tags=["sparkify", "dbt", "docs"],
         doc_md=__doc__,
     ) as dag:
-        DbtDocsS3LocalOperator(
+        time_spines = DbtBuildLocalOperator(
+            task_id="build_time_spines", select=["tag:semantic"], **dbt_task_args(window=False)
+        )
+        docs = DbtDocsS3LocalOperator(
             task_id="publish_docs",
             connection_id=SETTINGS.docs_conn_id,
             bucket_name=SETTINGS.docs_bucket,
@@ -34,3 +40,12 @@ if SETTINGS.docs_bucket:
             dbt_cmd_flags=["--static"],
             **dbt_task_args(window=False),  # the docs show the models as a full build compiles them
         )
+        report = PublishReportOperator(
+            task_id="publish_report",
+            bucket=SETTINGS.docs_bucket,
+            prefix=SETTINGS.docs_prefix,
+            conn_id=SETTINGS.docs_conn_id,
+            env={**SETTINGS.dbt_env, **CONNECTION_ENV},
+            execution_timeout=dbt_task_args()["execution_timeout"],
+        )
+        time_spines >> docs >> report  # one after another: DuckDB allows one writer per file

@@ -53,13 +53,6 @@ class Metrics:
         table = self.engine.query(request).result_df
         return [dict(zip(table.column_names, row, strict=True)) for row in table.rows]
 
-    def sql(self, saved_query: str) -> str:
-        """The SQL MetricFlow runs for a saved query (no warehouse access)."""
-        from metricflow.engine.metricflow_engine import MetricFlowQueryRequest
-
-        request = MetricFlowQueryRequest.create(saved_query_name=saved_query, **QUERY_SHAPE.get(saved_query, {}))
-        return self.engine.explain(request).sql_statement.sql
-
     def relation(self, unique_id: str) -> str:
         """The warehouse relation of a manifest node or source (e.g. source.sparkify.sparkify.staging_events)."""
         node = self.manifest["nodes"].get(unique_id) or self.manifest["sources"][unique_id]

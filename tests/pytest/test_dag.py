@@ -398,12 +398,18 @@ def test_docs_dag_publishes_the_single_file_site_to_s3(
         "SPARKIFY_DOCS_BUCKET": "sparkify-docs-site",
         "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(connection),
     }
-    assert dag_runner(env, "describe")["dag_ids"] == ["sparkify_docs", "sparkify_hourly"]
+    described = dag_runner(env, "describe")
+    assert described["dag_ids"] == ["sparkify_docs", "sparkify_hourly"]
     done = airflow_dags_test(env, "sparkify_docs", "2018-11-16T00:00:00+00:00")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     page = s3_client.get_object(Bucket="sparkify-docs-site", Key="sparkify-docs/static_index.html")["Body"].read()
     assert b"Sparkify song-play warehouse" in page
     assert b"fct_songplays" in page
+    assert b"report.html" in page  # the overview links to the report, published next to it
+    report = s3_client.get_object(Bucket="sparkify-docs-site", Key="sparkify-docs/report.html")["Body"].read()
+    assert b"Sparkify listening report" in report
+    assert b"data-metric='plays'" in report
+    assert b"No data yet" not in report
 
 
 def harness_dag_env(
