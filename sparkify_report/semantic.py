@@ -4,8 +4,8 @@ The `mf` CLI checks PyPI for a newer dbt-metricflow each time it starts, and MWA
 what `mf query` runs (MetricFlow's engine over dbt's own adapter, so every profile of profiles.yml works,
 IAM and Serverless included) without the CLI: `dbt parse` for the target writes target/semantic_manifest.json
 with that target's relation names and registers its adapter; MetricFlow plans each query and dbt's adapter
-runs the SQL. dbt_metricflow's AdapterBackedSqlClient is used as the `mf` CLI uses it (dbt-metricflow is pinned
-exactly: it is not a public API).
+runs the SQL (sql_client.py). Only `metricflow` is needed, pinned exactly: MetricFlowEngine and the manifest
+parser are what the `mf` CLI itself calls.
 """
 
 from __future__ import annotations
@@ -89,15 +89,16 @@ def load(project_dir: Path, profiles_dir: Path, target: str | None, target_path:
     parse_project(project_dir, profiles_dir, target, target_path)
     from dbt.adapters.factory import get_adapter_by_type
     from dbt.config.runtime import load_profile
-    from dbt_metricflow.cli.dbt_connectors.adapter_backed_client import AdapterBackedSqlClient
     from metricflow.engine.metricflow_engine import MetricFlowEngine
     from metricflow_semantics.model.dbt_manifest_parser import parse_manifest_from_dbt_generated_manifest
     from metricflow_semantics.model.semantic_manifest_lookup import SemanticManifestLookup
 
+    from sparkify_report.sql_client import AdapterSqlClient
+
     profile = load_profile(str(project_dir), cli_vars={}, target_override=target)
     adapter = get_adapter_by_type(profile.credentials.type)
     semantic = parse_manifest_from_dbt_generated_manifest((target_path / "semantic_manifest.json").read_text())
-    engine = MetricFlowEngine(SemanticManifestLookup(semantic), AdapterBackedSqlClient(adapter))
+    engine = MetricFlowEngine(SemanticManifestLookup(semantic), AdapterSqlClient(adapter))
     manifest = json.loads((target_path / "manifest.json").read_text())
     descriptions = {
         metric["name"]: {"label": metric["label"], "description": " ".join(metric["description"].split())}
