@@ -10,7 +10,8 @@
     dist/mwaa/requirements.txt  mwaa/requirements.txt: --no-index from /usr/local/airflow/plugins
     dist/mwaa/startup.sh        mwaa/startup.sh: builds the dbt virtualenv from the same wheels, offline
     dist/mwaa/dags/             the DAGs, and the dbt project under dags/dbt/sparkify with its manifest for the
-                                redshift target (Cosmos renders the DAG from it: no dbt call at parse time)
+                                redshift target (Cosmos renders the DAG from it: no dbt call at parse time) and
+                                the analysts' report (sparkify_report), which the docs DAG runs there
 
 The wheels are downloaded from the package index (--no-deps: the locks pin every package, with the SHA-256 of
 each file pip may take, for CPython 3.12 and 3.11, so pip refuses any other file) and zipped in a fixed order
@@ -42,7 +43,8 @@ CONSTRAINTS = MWAA_DIR / "image-3.3.1" / "airflow_constraints.txt"
 # (a Cosmos dependency) ships manylinux_2_28 wheels only.
 PLATFORMS = ["manylinux_2_34_x86_64", "manylinux_2_28_x86_64", "manylinux2014_x86_64"]
 DBT_PROJECT_FILES = ["dbt_project.yml", "profiles.yml"]
-DBT_PROJECT_DIRS = ["models", "macros", "seeds", "tests", "analyses"]  # the paths of dbt_project.yml
+# The paths of dbt_project.yml, and the report the docs DAG runs from the project folder (python -m sparkify_report).
+DBT_PROJECT_DIRS = ["models", "macros", "seeds", "tests", "analyses", "sparkify_report"]
 NOT_DBT = ("tests/pytest/", "tests/redshift_harness/")  # under test-paths, but the Python test suite
 MARKER = ".mwaa-bundle"
 PYTHON_VERSIONS = ("3.12", "3.11")  # MWAA's, and this repository's (the tests install the bundle here)

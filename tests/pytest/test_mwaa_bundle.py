@@ -211,6 +211,17 @@ def test_startup_builds_the_dbt_venv_offline_from_the_bundle(bundle311, tmp_path
         assert version.returncode == 0, version.stderr
         assert "installed: 1.11.16" in version.stdout
         assert "redshift: 1.11.2" in version.stdout
+        # The docs DAG's report runs there too, with no network: MetricFlow plans every metric and saved query.
+        project = bundle311 / "dags" / "dbt" / "sparkify"  # where MWAA's dags/ would hold it
+        check = subprocess.run(
+            [*no_network(), str(Path(exported["SPARKIFY_DBT_EXECUTABLE"]).with_name("python")), "-m",
+             "sparkify_report", "--check", "--project-dir", str(project), "--profiles-dir", str(project),
+             "--target", "redshift", "--target-path", str(tmp_path / "report_target")],
+            cwd=project, capture_output=True, text=True, check=False,
+            env=base_env(DBT_LOG_PATH=str(tmp_path / "report_logs"), PYTHONDONTWRITEBYTECODE="1"),
+        )  # fmt: skip
+        assert check.returncode == 0, check.stdout + check.stderr
+        assert "semantic layer ok: 12 metrics, 10 saved queries" in check.stdout
         # A second container start finds the virtualenv and keeps it.
         again = source_startup(home, str(bundle311 / "startup.sh"))
         assert f"sparkify startup: dbt virtualenv {home}/dbt_venv is ready" in again.stdout
