@@ -58,12 +58,24 @@ PHYSICAL_CLAUSES: list[tuple[str, re.Pattern, str]] = [
     ),
 ]
 # DATEADD(datepart, n, value): Redshift takes the datepart as a bare word (dbt's dateadd macro and MetricFlow's
-# Redshift SQL write it so); PostgreSQL has no DATEADD. Any statement: → public.harness_dateadd('datepart', …).
-DATEPART_FUNCTIONS: list[tuple[str, re.Pattern, str]] = [
+# Redshift SQL write it so); PostgreSQL has no DATEADD. Any statement: → public.harness_dateadd_<datepart>(n, value)
+# (shims.sql), Redshift's abbreviations of a datepart first spelled out; an unknown datepart names a function that
+# does not exist, and PostgreSQL's error says which.
+DATEPART_NAMES = {
+    "seconds": "second", "s": "second", "sec": "second", "secs": "second",
+    "minutes": "minute", "m": "minute", "min": "minute", "mins": "minute",
+    "hours": "hour", "h": "hour", "hr": "hour", "hrs": "hour",
+    "days": "day", "d": "day",
+    "weeks": "week", "w": "week",
+    "months": "month", "mon": "month", "mons": "month",
+    "quarters": "quarter", "qtr": "quarter", "qtrs": "quarter",
+    "years": "year", "y": "year", "yr": "year", "yrs": "year",
+}  # fmt: skip
+DATEPART_FUNCTIONS: list[tuple[str, re.Pattern, object]] = [
     (
-        "DATEADD(datepart, …) → public.harness_dateadd('datepart', …)",
+        "DATEADD(datepart, …) → public.harness_dateadd_<datepart>(…)",
         re.compile(r"\bdateadd\s*\(\s*([a-z]+)\s*,", re.I),
-        r"public.harness_dateadd('\1',",
+        lambda m: f"public.harness_dateadd_{DATEPART_NAMES.get(m[1].lower(), m[1].lower())}(",
     ),
 ]
 MASKABLE = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/", re.S)

@@ -12,35 +12,27 @@ language sql stable as $$ select statement_timestamp() at time zone 'UTC' $$;
 
 -- (regexp_substr(), which dbt-redshift's column queries use, is built into PostgreSQL 15.)
 
--- DATEADD(datepart, n, value): Redshift's date arithmetic, returning a timestamp. The proxy rewrites its bare
--- datepart into a string (proxy.py, DATEPART_FUNCTIONS). dbt's dateadd macro (the time spines) and MetricFlow's
--- Redshift SQL (offset and cumulative metrics) render it. The usual dateparts of Redshift's documentation;
--- any other raises, naming it.
-create function public.harness_dateadd(part text, n bigint, value timestamp) returns timestamp
-language plpgsql immutable as $$
-declare
-    unit interval := case lower(part)
-        when 'second' then interval '1 second' when 'seconds' then interval '1 second'
-        when 's' then interval '1 second' when 'sec' then interval '1 second'
-        when 'minute' then interval '1 minute' when 'minutes' then interval '1 minute'
-        when 'm' then interval '1 minute' when 'min' then interval '1 minute'
-        when 'hour' then interval '1 hour' when 'hours' then interval '1 hour' when 'h' then interval '1 hour'
-        when 'day' then interval '1 day' when 'days' then interval '1 day' when 'd' then interval '1 day'
-        when 'week' then interval '1 week' when 'weeks' then interval '1 week' when 'w' then interval '1 week'
-        when 'month' then interval '1 month' when 'months' then interval '1 month'
-        when 'mon' then interval '1 month'
-        when 'quarter' then interval '3 months' when 'quarters' then interval '3 months'
-        when 'qtr' then interval '3 months'
-        when 'year' then interval '1 year' when 'years' then interval '1 year' when 'y' then interval '1 year'
-        when 'yr' then interval '1 year'
-    end;
-begin
-    if unit is null then
-        raise exception 'harness: DATEADD datepart % is not one the harness knows', part;
-    end if;
-    return value + n * unit;
-end
-$$;
+-- DATEADD(datepart, n, value): Redshift's date arithmetic, returning a timestamp. The proxy rewrites it to the
+-- function of its datepart (proxy.py, DATEPART_FUNCTIONS, which also knows Redshift's abbreviations); a datepart
+-- with no function here fails, naming it. dbt's dateadd macro (the time spines) and MetricFlow's Redshift SQL
+-- (offset and cumulative metrics) render it. Plain SQL functions, so PostgreSQL inlines them into the plan: the
+-- cumulative metric's range join calls one per pair of rows.
+create function public.harness_dateadd_second(n bigint, value timestamp) returns timestamp
+language sql immutable as $$ select value + n * interval '1 second' $$;
+create function public.harness_dateadd_minute(n bigint, value timestamp) returns timestamp
+language sql immutable as $$ select value + n * interval '1 minute' $$;
+create function public.harness_dateadd_hour(n bigint, value timestamp) returns timestamp
+language sql immutable as $$ select value + n * interval '1 hour' $$;
+create function public.harness_dateadd_day(n bigint, value timestamp) returns timestamp
+language sql immutable as $$ select value + n * interval '1 day' $$;
+create function public.harness_dateadd_week(n bigint, value timestamp) returns timestamp
+language sql immutable as $$ select value + n * interval '1 week' $$;
+create function public.harness_dateadd_month(n bigint, value timestamp) returns timestamp
+language sql immutable as $$ select value + n * interval '1 month' $$;
+create function public.harness_dateadd_quarter(n bigint, value timestamp) returns timestamp
+language sql immutable as $$ select value + n * interval '3 months' $$;
+create function public.harness_dateadd_year(n bigint, value timestamp) returns timestamp
+language sql immutable as $$ select value + n * interval '1 year' $$;
 
 -- pg_get_late_binding_view_cols(): Redshift's set-returning function listing the columns of
 -- late-binding views; dbt-redshift unions it into column and catalog queries. No such views here.
