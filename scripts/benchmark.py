@@ -1,7 +1,7 @@
 """Benchmarks of the Sparkify warehouse on DuckDB, measured side by side in one run.
 
     python scripts/benchmark.py [--events 1000000] [--days 30] [--runs 3] [--profile]
-        [--songs N] [--users N] [--warmups 1] [--skip dag|dag-local|dag-import] [--workdir DIR]
+        [--songs N] [--users N] [--warmups 1] [--skip dag|dag-local|dag-import|report] [--workdir DIR]
     make benchmark [EVENTS=1000000] [RUNS=3]
 
 Generates data with scripts/generate_sparkify_data.py (--events spread evenly over --days UTC days)
@@ -25,6 +25,8 @@ after each figure: on a shared machine wall time moves with it, CPU time far les
     target <= 1.10; peak RSS <= 1 GiB).
   Each warehouse and mode has --warmups untimed runs first (default 1) and its own Cosmos cache, as
   an hourly deployment has: dbt's partial parse is warm.
+- report: `python -m sparkify_report` (what `make report` runs after the time spines) on the full build's
+  warehouse, against `dbt docs generate` on the same warehouse (target report / docs <= 2.0).
 - DAG import: filling Airflow's DagBag with dags/ in Cosmos' production load mode (dbt_manifest)
   vs the dbt_ls mode, which runs `dbt ls` at parse time (scripts/benchmark_dag_import.py; target:
   the production import <= 1 s).
@@ -81,6 +83,7 @@ TARGETS = {
     "history": 1.10,
     "hourly RSS MiB": 1024.0,
     "dag import": 1.0,
+    "report / docs": 2.0,
 }
 START = date(2018, 11, 1)
 HOUR = 14  # the hourly run loads 14:00-15:00 UTC of the last day
@@ -265,6 +268,22 @@ def window_profiles(history: Warehouse, one_day: Warehouse, days: int, runs: int
     ]
 
 
+def figure_report(build: Warehouse, runs: int) -> list[Figure]:
+    """The report against dbt docs generate on the full build's warehouse, interleaved run by run."""
+    reports, docs = [], []
+    for i in range(runs):
+        docs.append(build.dbt("docs", "generate", log=f"docs{i}.out"))
+        command = [sys.executable, "-m", "sparkify_report", "--project-dir", str(PROJECT_DIR)]
+        command += ["--target-path", str(build.workdir / "report_target"), "--out", str(build.workdir / "report.html")]
+        env = child_env(**build.settings, DBT_LOG_PATH=str(build.workdir), PYTHONPATH=str(PROJECT_DIR))
+        reports.append(run_measured(command, env, build.workdir / f"report{i}.out"))
+    target = TARGETS["report / docs"]
+    return [
+        Figure("report: wall", "s", seconds(reports), "dbt docs generate", seconds(docs), target),
+        Figure("report: peak RSS", "MiB", rss(reports), "dbt docs generate", rss(docs)),
+    ]
+
+
 def figure_dag_import(runs: int) -> list[Figure]:
     with airflow_home() as env:
         manifest = measure_dag_import("dbt_manifest", runs, env)
@@ -281,7 +300,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--songs", type=int, default=2000, help="catalogue size (default 2000)")
     parser.add_argument("--users", type=int, help="users (default events / 2000, at least 50)")
     parser.add_argument("--warmups", type=int, default=1, help="untimed DAG runs before the timed ones (default 1)")
-    parser.add_argument("--skip", action="append", choices=["dag", "dag-local", "dag-import"], default=[])
+    parser.add_argument("--skip", action="append", choices=["dag", "dag-local", "dag-import", "report"], default=[])
     parser.add_argument("--profile", action="store_true", help="print where the time goes")
     parser.add_argument("--workdir", type=Path, help="keep data and warehouses here (default: a temp dir, removed)")
     args = parser.parse_args(argv)
@@ -318,6 +337,9 @@ def benchmark(args: argparse.Namespace, work: Path) -> Run:
             node_profile("Full build", builds),
             duckdb_profile(work, root, history.workdir, history.path, builds),
         ]
+    if "report" not in args.skip:  # before the window runs: the warehouse holds the full build
+        print(f"Report and docs: load average {load_average()}", flush=True)
+        run.figures += figure_report(history, args.runs)
     one_root = work / "data_1d"
     one_day_root(root, one_root, START + timedelta(days=args.days - 1))
     one_day = Warehouse(work / "one_day", one_root)

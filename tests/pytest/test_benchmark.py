@@ -54,7 +54,8 @@ def table_rows(stdout: str) -> dict[str, re.Match]:
 
 def test_benchmark_measures_the_full_build_and_the_hourly_dag_and_profiles_them(tmp_path):
     """One run of the script at a tiny scale, every section but the DAG import: the full build against its floor,
-    the hourly DAG (the real `airflow dags test`, dbt as a subprocess) with and without history, and --profile.
+    the report against `dbt docs generate`, the hourly DAG (the real `airflow dags test`, dbt as a subprocess) with
+    and without history, and --profile.
     The watcher starts 4 dbt processes in either DAG run (3 layer builds and the checks). --skip dag-local leaves
     out the local mode's runs (one dbt process per node, the slowest DAG run; BENCHMARKS.md keeps its figures)
     and the figures that compare with it."""
@@ -73,12 +74,16 @@ def test_benchmark_measures_the_full_build_and_the_hourly_dag_and_profiles_them(
         f"{label}: wall",
         f"{label}: CPU time",
         f"{label}: peak RSS",
+        "report: wall",
+        "report: peak RSS",
     }
     assert rows["full build: wall"]["baseline_name"] == "read_json floor"
     assert rows["full build: wall"]["target"].strip() == "≤ 3"  # below 5M events
     assert rows["full build: peak RSS"]["target"].strip() == "≤ 2048 MiB"
     # Peak RSS is the child's (a dbt process imports far more than 50 MiB), not the script's own.
     assert float(rows["full build: peak RSS"]["value"].replace(",", "")) > 50
+    report = rows["report: wall"]
+    assert (report["baseline_name"], report["target"].strip()) == ("dbt docs generate", "≤ 2")
     processes = rows[f"{label}: dbt processes"]
     assert (processes["value"], processes["baseline_name"], processes["baseline"]) == ("4", "1 d history", "4")
     assert rows[f"{label}: wall"]["baseline_name"] == "1 d history"
