@@ -1,29 +1,16 @@
 -- One row per listener and UTC hour that starts a stretch of paid plays: their first hour with a paid play, or
 -- the first hour with one after an hour with a free play (the same hour included). The free-to-paid conversion
--- counts these against free plays. Exact: every later paid hour of a stretch has the same latest free hour
--- before it as the stretch's start, and is inside its 30-day window only if the start is. MetricFlow joins each
--- free play to each conversion row of the listener, so counting every paid play instead costs free plays times
--- paid plays per listener (at 1M events, minutes and gigabytes).
+-- counts these against free hours (listener_hours). Exact: every later paid hour of a stretch has the same latest
+-- free hour before it as the stretch's start, and is inside its 30-day window only if the start is. MetricFlow
+-- joins each base row to each conversion row of the listener, so counting every paid play instead costs free
+-- plays times paid plays per listener (at 1M events, minutes and gigabytes).
 {{ config(materialized='table', dist='even', sort='started_at') }}
 
 with
 
-songplays as (
-
-    select * from {{ ref('fct_songplays') }}
-
-),
-
 listener_hours as (
 
-    select
-        user_id,
-        date_trunc('hour', start_time) as played_hour,
-        max(case when level = 'free' then 1 else 0 end) as has_free_play,
-        max(case when level = 'paid' then 1 else 0 end) as has_paid_play
-    from songplays
-    where user_id is not null
-    group by 1, 2
+    select * from {{ ref('listener_hours') }}
 
 ),
 
