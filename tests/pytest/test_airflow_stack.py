@@ -151,23 +151,25 @@ def assert_deferred_launches(stack: Stack, run_id: str) -> None:
         assert launches[task_id] == 1, (task_id, launches[task_id])
 
 
-def test_consecutive_hours_across_midnight_run_green_deferred_one_at_a_time_and_converge(
+def test_six_hour_backfill_across_midnight_runs_green_deferred_one_at_a_time_and_converges(
     duckdb_stack, data_root, expected
 ):
-    """A backfill of 22:00 to 01:00 UTC over two day files, as the scheduler starts hourly runs: 22:00 and 23:00
-    replace the 15th (the second run of a day changes nothing), the 23:00 run (ending at midnight) tests the whole
-    history, 00:00 loads the 16th. Each run ends green on its own hour, one at a time; each node task is launched on
-    a worker at most twice (it defers, the triggerer polls) and nothing is rescheduled; the warehouse equals a full
-    build of both days."""
+    """A backfill of 19:00 to 01:00 UTC over two day files, as the scheduler starts hourly runs: six consecutive
+    hours. The five runs of the 15th each replace that day (every run after the first changes nothing: each ends
+    equal to the same full load), the 23:00 run (ending at midnight) tests the whole history, 00:00 loads the 16th.
+    Each run ends green on its own hour, one at a time, and warns of nothing (the sample breaks no rule); each node
+    task is launched on a worker at most twice (it defers, the triggerer polls) and nothing is rescheduled; the
+    warehouse equals a full build of both days. (This replaces `dags test` of one hour run twice.)"""
     warehouse = stack_warehouse(duckdb_stack, data_root)
-    first, last = "2018-11-15T22:00:00+00:00", "2018-11-16T00:00:00+00:00"
+    first, last = "2018-11-15T19:00:00+00:00", "2018-11-16T00:00:00+00:00"
     runs = backfill(duckdb_stack, first, last)
-    assert len(runs) == 3
+    assert len(runs) == 6
     assert_green(runs)
     starts = sorted(run["data_interval_start"].isoformat() for run in runs.values())
-    assert starts == [first, "2018-11-15T23:00:00+00:00", last]
+    assert starts == [f"2018-11-15T{h}:00:00+00:00" for h in range(19, 24)] + [last]
     for run_id in runs:
         assert_deferred_launches(duckdb_stack, run_id)
+        assert not re.search(r"sparkify: \d+ dbt data tests? warned", task_log(duckdb_stack, run_id, "quality_checks"))
     spans = sorted((run["start_date"], run["end_date"]) for run in runs.values())
     assert all(ended <= next_started for (_, ended), (next_started, _) in itertools.pairwise(spans))
     assert snapshot_differences(warehouse.snapshot(), expected[tuple(DAYS)]) == {}

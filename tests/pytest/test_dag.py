@@ -282,42 +282,6 @@ def window_plays(start: datetime, end: datetime) -> set[str]:
     return set(build_star(read_events(SAMPLE_ROOT, days=[day]), read_songs(SAMPLE_ROOT), window=(start, end)).songplays)
 
 
-def test_dag_run_for_one_hour_loads_that_hours_day_and_is_idempotent(airflow_env, new_warehouse):
-    warehouse: Warehouse = new_warehouse()
-    env = {**airflow_env, "SPARKIFY_DUCKDB_PATH": str(warehouse.path)}
-    # The run at 15:00 covers the data interval 14:00-15:00 UTC on 2018-11-15; it replaces that whole UTC
-    # day in the fact (README "The hourly contract"), so the fact holds every play of the day file.
-    done = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("airflow")),
-            "dags",
-            "test",
-            "sparkify_hourly",
-            "2018-11-15T15:00:00+00:00",
-        ],
-        env={**env, **DAGS_TEST},
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    finished = [
-        line for line in (done.stdout + done.stderr).splitlines() if "DagRun Finished: dag_id=sparkify_hourly" in line
-    ]
-    assert len(finished) == 1
-    assert ", state=success," in finished[0]
-    assert not WARNING_SUMMARY.search(done.stdout + done.stderr)  # the sample warns of nothing
-    plays = {row[0] for row in warehouse.query("select songplay_id from fct_songplays")}
-    assert plays == window_plays(datetime(2018, 11, 15), datetime(2018, 11, 16))
-    assert len(plays) > 0
-    first = warehouse.snapshot()
-
-    outcome = dag_runner(env, "run", "2018-11-15T15:00:00+00:00")
-    assert outcome["state"] == "success"
-    assert warehouse.snapshot() == first
-
-
 HOOK_MODULE = """
 import json
 from pathlib import Path
