@@ -224,6 +224,9 @@ def test_graph_is_consistent_with_dbt_lineage(described, airflow_env):
     for node in manifest["nodes"].values():
         if node["resource_type"] != "model":
             continue
+        if "semantic" in node["tags"]:  # MetricFlow's tables: built by the docs DAG, not rendered here
+            assert node["name"] not in task_of, node["name"]
+            continue
         for parent in node["depends_on"]["nodes"]:
             parent_name = parent.split(".")[-1]
             if parent_name in task_of:

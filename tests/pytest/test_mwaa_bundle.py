@@ -135,12 +135,13 @@ def test_a_missing_wheel_fails_the_resolution(bundle312, image_stub, tmp_path):
 
 
 def test_the_wheels_resolve_dbt_redshift_for_python_312_offline(bundle312, tmp_path):
-    """The dbt virtualenv's lock is closed under its dependencies: pip resolves dbt-core and dbt-redshift with
-    their whole tree from plugins.zip alone, for MWAA's platform."""
+    """The dbt virtualenv's lock is closed under its dependencies: pip resolves dbt-core, dbt-redshift and the
+    report's metricflow with their whole tree from plugins.zip alone, for MWAA's platform."""
     plugins = unzip_plugins(bundle312, tmp_path / "plugins")
     command = [*PIP, "install", "--dry-run", "--quiet", "--report", "-", "--no-index", "--find-links", str(plugins)]
     command += target_args("3.12")
-    command += ["--target", str(tmp_path / "target"), "dbt-core==1.11.16", "dbt-redshift==1.11.2"]
+    command += ["--target", str(tmp_path / "target")]
+    command += ["dbt-core==1.11.16", "dbt-redshift==1.11.2", "metricflow==0.213.0"]
     done = subprocess.run(command, env=pip_env(), capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
     installs = {normalized(i["metadata"]["name"]): i["metadata"]["version"] for i in json.loads(done.stdout)["install"]}
