@@ -38,13 +38,21 @@ from bad_input_cases import (
     line,
     lines,
 )
-from conftest import CREDENTIALS, HARNESS_BUCKET, PROJECT_DIR, RedshiftWarehouse, Warehouse, create_bucket
+from conftest import (
+    CREDENTIALS,
+    HARNESS_BUCKET,
+    HOURLY_SELECTION,
+    PROJECT_DIR,
+    RedshiftWarehouse,
+    Warehouse,
+    create_bucket,
+)
 
 EVENTS = list(EVENT_COLUMNS.values())
-# A case's build: every model, seed and data test. dbt's unit tests are left out: they read their own
-# fixture rows, never the case's files, so their outcome is the same in every case; every full build
+# A case's build: every model, seed and data test of the hourly DAG. dbt's unit tests are left out: they read
+# their own fixture rows, never the case's files, so their outcome is the same in every case; every full build
 # runs them (test_full_build.py checks each one ran and passed; the harness's full build fails if one fails).
-BUILD = ("build", "--exclude-resource-type", "unit_test")
+BUILD = ("build", "--exclude-resource-type", "unit_test", *HOURLY_SELECTION)
 ENGINES = ["duckdb", "redshift", "redshift_serverless"]
 ERROR_COLUMNS = ["filename", "line_number", "colname", "err_code", "err_reason", "raw_field_value", "raw_line"]
 
