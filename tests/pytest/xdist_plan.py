@@ -1,4 +1,4 @@
-"""How the suite is shared between pytest-xdist workers (`make test` runs two, one per core).
+"""How the suite is shared between pytest-xdist workers (`make test` runs three on two cores: see the Makefile).
 
 - Tests go one by one to whichever worker is free (xdist's load scheduling), except the modules of
   ONE_WORKER_MODULES, which go whole to one worker: their module fixtures are costly (test_injection.py
@@ -8,7 +8,7 @@
   bundles and an image virtualenv, about 3 min), so they are made once.
   (xdist's own `xdist_group` mark does not work with pytest 9: it renames node ids, which pytest 9
   no longer allows.)
-- The longest tests start first, so that the two workers finish at about the same time instead of
+- The longest tests start first, so that the workers finish at about the same time instead of
   one worker ending the run alone with the slowest test. LONGEST_FIRST is ordered by measured time.
 """
 
