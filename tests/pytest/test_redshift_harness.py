@@ -15,6 +15,7 @@ import pytest
 from conftest import (
     ALL_TABLES,
     HARNESS_IAM_ROLE,
+    HOURLY_SELECTION,
     PROJECT_DIR,
     SAMPLE_ROOT,
     RedshiftWarehouse,
@@ -63,18 +64,18 @@ def test_full_build_ran_every_layer_through_redshift_sql(redshift_build: Redshif
 
 def test_window_run_is_idempotent(new_redshift_warehouse):
     warehouse: RedshiftWarehouse = new_redshift_warehouse("window")
-    warehouse.build(vars=HOUR)
+    warehouse.build(*HOURLY_SELECTION, vars=HOUR)
     once = warehouse.snapshot()
     day = read_events(SAMPLE_ROOT, days=["2018-11-15"])
     assert len(once["staging_events"]) == len(day) > 0
     assert len(once["fct_songplays"]) > 0
-    warehouse.build(vars=HOUR)
+    warehouse.build(*HOURLY_SELECTION, vars=HOUR)
     assert warehouse.snapshot() == once
 
 
 def test_window_after_full_build_leaves_every_table_unchanged(redshift_build: RedshiftWarehouse):
     before = redshift_build.snapshot()
-    redshift_build.build(vars=HOUR)
+    redshift_build.build(*HOURLY_SELECTION, vars=HOUR)
     assert redshift_build.snapshot() == before
 
 

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ALL_TABLES, RedshiftWarehouse, Warehouse, run_dbt
+from conftest import ALL_TABLES, HOURLY_SELECTION, RedshiftWarehouse, Warehouse, run_dbt
 
 HOUR = {"data_interval_start": "2018-11-15T14:00:00+00:00", "data_interval_end": "2018-11-15T15:00:00+00:00"}
 WORKGROUP = "sparkify-wg"
@@ -90,11 +90,11 @@ def test_window_build_through_serverless_iam_equals_the_duckdb_window(
 ):
     warehouse, login = iam_warehouse("iam_window")
     first = len(redshift_serverless_harness.statements())
-    done = warehouse.dbt("build", vars=HOUR)
+    done = warehouse.dbt("build", *HOURLY_SELECTION, vars=HOUR)
     assert done.returncode == 0, done.output[-3000:]
     statements = redshift_serverless_harness.statements()[first:]
     duckdb: Warehouse = new_warehouse("duckdb_window")
-    duckdb.build(vars=HOUR)
+    duckdb.build(*HOURLY_SELECTION, vars=HOUR)
 
     got, expected = warehouse.snapshot(), duckdb.snapshot()
     for table in ALL_TABLES:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from conftest import SAMPLE_ROOT, Warehouse
+from conftest import HOURLY_SELECTION, SAMPLE_ROOT, Warehouse
 from reference import build_star, read_events, read_songs
 
 HOUR = {"data_interval_start": "2018-11-15T14:00:00+00:00", "data_interval_end": "2018-11-15T15:00:00+00:00"}
@@ -18,7 +18,7 @@ DAY = (datetime(2018, 11, 15), datetime(2018, 11, 16))  # the UTC day HOUR's loa
 def test_window_after_full_build_leaves_every_table_unchanged(full_build: Warehouse, tmp_path):
     warehouse = full_build.copy_to(tmp_path / "window_after_full")
     before = warehouse.snapshot()
-    result = warehouse.build(vars=HOUR)
+    result = warehouse.build(*HOURLY_SELECTION, vars=HOUR)
     assert "loading log_data/2018/11/2018-11-15-events.json" in result.output
     assert "catalogue already loaded: not rescanned" in result.output
     assert warehouse.snapshot() == before
@@ -26,7 +26,7 @@ def test_window_after_full_build_leaves_every_table_unchanged(full_build: Wareho
 
 def test_window_on_empty_warehouse_loads_exactly_its_day(new_warehouse):
     warehouse: Warehouse = new_warehouse()
-    warehouse.build(vars=HOUR)
+    warehouse.build(*HOURLY_SELECTION, vars=HOUR)
 
     day_events = read_events(SAMPLE_ROOT, days=["2018-11-15"])
     songs = read_songs(SAMPLE_ROOT)
@@ -43,9 +43,9 @@ def test_window_on_empty_warehouse_loads_exactly_its_day(new_warehouse):
 
 def test_same_window_twice_equals_once(new_warehouse):
     warehouse: Warehouse = new_warehouse()
-    warehouse.build(vars=HOUR)
+    warehouse.build(*HOURLY_SELECTION, vars=HOUR)
     once = warehouse.snapshot()
-    warehouse.build(vars=HOUR)
+    warehouse.build(*HOURLY_SELECTION, vars=HOUR)
     assert warehouse.snapshot() == once
 
 
@@ -53,10 +53,11 @@ def test_days_accumulate_into_the_fact(new_warehouse):
     warehouse: Warehouse = new_warehouse()
     for day in (14, 15):
         warehouse.build(
+            *HOURLY_SELECTION,
             vars={
                 "data_interval_start": f"2018-11-{day}T14:00:00Z",
                 "data_interval_end": f"2018-11-{day}T15:00:00Z",
-            }
+            },
         )
     star = build_star(read_events(SAMPLE_ROOT, days=["2018-11-14", "2018-11-15"]), read_songs(SAMPLE_ROOT))
     assert sorted(r[0] for r in warehouse.query("select songplay_id from fct_songplays")) == sorted(star.songplays)
@@ -64,7 +65,7 @@ def test_days_accumulate_into_the_fact(new_warehouse):
 
 def test_reload_songs_var_rescans_the_catalogue(full_build: Warehouse, tmp_path):
     warehouse = full_build.copy_to(tmp_path / "reload")
-    result = warehouse.build(vars={**HOUR, "reload_songs": True})
+    result = warehouse.build(*HOURLY_SELECTION, vars={**HOUR, "reload_songs": True})
     assert "loading song_data/" in result.output
     assert warehouse.query("select count(*) from staging_songs")[0][0] == len(read_songs(SAMPLE_ROOT))
 
@@ -84,7 +85,7 @@ def test_window_runs_merge_history_dimensions_even_out_of_order(new_warehouse):
 
     warehouse: Warehouse = new_warehouse()
     for start, end in (newer, older):
-        warehouse.build(vars={"data_interval_start": start, "data_interval_end": end})
+        warehouse.build(*HOURLY_SELECTION, vars={"data_interval_start": start, "data_interval_end": end})
 
     assert {r[0]: r[1:] for r in warehouse.query("select * from dim_users")} == users
     assert {r[0]: r[1:] for r in warehouse.query("select * from dim_time")} == build_star(events, songs).time
