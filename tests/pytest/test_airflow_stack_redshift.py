@@ -28,9 +28,9 @@ from test_airflow_stack import (
     CONSUMERS,
     DAG_ID,
     PRODUCERS,
-    STACK_POLICY,
     assert_deferred_launches,
     assert_green,
+    stack_local_settings,
     wait_for_task_state,
 )
 from test_dag import harness_dag_env
@@ -65,12 +65,13 @@ def expected(tmp_path_factory, redshift_serverless_harness, day_root) -> dict[st
     return warehouse.snapshot()
 
 
-def serverless_stack(workdir: Path, harness, s3_endpoint: str, data_root: str, schema: str, **extra: str) -> Stack:
+def serverless_stack(
+    workdir: Path, harness, s3_endpoint: str, data_root: str, schema: str, preload: bool = True, **extra: str
+) -> Stack:
     """A stack in workdir running the DAG with its production settings against the Serverless harness (the
-    stack's retry policy, STACK_POLICY), writing schema; extra: more SPARKIFY_* settings."""
-    config = workdir / "home" / "config"
-    config.mkdir(parents=True)
-    (config / "airflow_local_settings.py").write_text(STACK_POLICY)
+    stack's retry policy, STACK_POLICY; preload: STACK_PRELOAD too), writing schema; extra: more SPARKIFY_*
+    settings."""
+    stack_local_settings(workdir / "home" / "config", preload)
     env = harness_dag_env(base_env(), harness.env(schema), schema, TARGET, s3_endpoint, workdir)
     env |= {"SPARKIFY_REDSHIFT_DEPLOYMENT": "serverless", "SPARKIFY_DATA_ROOT": data_root, **extra}
     return start_stack(workdir, env)
