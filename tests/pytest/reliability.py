@@ -17,7 +17,7 @@ from conftest import HOURLY_SELECTION, SAMPLE_ROOT, STAR_TABLES, DbtResult, Ware
 KEYS = {"staging_events": "session_id, item_in_session", "staging_songs": "song_id", **STAR_TABLES}
 # A run of the hourly DAG's models and seed. dbt's tests are left out: each check here compares every table
 # with a clean run, which is stricter than the data tests, and a build costs ~25% less CPU without them.
-BUILD = ("build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test", *HOURLY_SELECTION)
+BUILD = ("build", "--exclude-resource-type", "test", *HOURLY_SELECTION)
 
 
 def sample_days() -> list[str]:

@@ -52,7 +52,7 @@ EVENTS = list(EVENT_COLUMNS.values())
 # A case's build: every model, seed and data test of the hourly DAG. dbt's unit tests are left out: they read
 # their own fixture rows, never the case's files, so their outcome is the same in every case; every full build
 # runs them (test_full_build.py checks each one ran and passed; the harness's full build fails if one fails).
-BUILD = ("build", "--exclude-resource-type", "unit_test", *HOURLY_SELECTION)
+BUILD = ("build", *HOURLY_SELECTION)
 ENGINES = ["duckdb", "redshift", "redshift_serverless"]
 ERROR_COLUMNS = ["filename", "line_number", "colname", "err_code", "err_reason", "raw_field_value", "raw_line"]
 
