@@ -250,11 +250,48 @@ def redshift_args(vars: dict[str, str]) -> list[str]:
     return [*args, "--inline", "{{ copy_json('staging_events') }}", "--vars", json.dumps(vars)]
 
 
-def dbt_call(case: Case, warehouse: Warehouse, workdir: Path) -> DbtCall:
-    if case.target == "redshift":
-        return DbtCall(redshift_args(case.vars), base_env(**{"SPARKIFY_IAM_ROLE": ROLE, **case.env}), str(workdir))
-    env = base_env(**{"SPARKIFY_DUCKDB_PATH": str(warehouse.path), **case.env})
-    return DbtCall(["build", "--vars", json.dumps(case.vars)], env, str(workdir))
+def touched(case: Case) -> set[str]:
+    """The names a case sets: the attacked one, and the window's other bound."""
+    return {case.shown_name, *([PARTNER[case.shown_name]] if case.shown_name in PARTNER else [])}
+
+
+def batches(cases: list[Case]) -> list[list[Case]]:
+    """The cases in groups that one dbt call can refuse together (sparkify_settings names every invalid var): one
+    target; no name attacked or set twice; no var that would hide another case's env fallback. First fit, in
+    order, so the groups are the same in every run."""
+    groups: list[list[Case]] = []
+    for case in cases:
+        for group in groups:
+            names = set().union(*map(touched, group))
+            var_keys = set().union(*(c.vars for c in group)) | set(case.vars)
+            env_shown = {c.shown_name for c in [*group, case] if c.env}
+            merged_vars = [c.vars for c in group]
+            if (
+                group[0].target == case.target
+                and not touched(case) & names
+                and not var_keys & env_shown
+                and all(other.get(k, v) == v for other in merged_vars for k, v in case.vars.items())
+            ):
+                group.append(case)
+                break
+        else:
+            groups.append([case])
+    return groups
+
+
+def dbt_call(group: list[Case], warehouse: Warehouse, workdir: Path) -> DbtCall:
+    """One dbt call with every case of the group injected at once."""
+    vars = {k: v for case in group for k, v in case.vars.items()}
+    env = {k: v for case in group for k, v in case.env.items()}
+    if group[0].target == "redshift":
+        return DbtCall(redshift_args(vars), base_env(**{"SPARKIFY_IAM_ROLE": ROLE, **env}), str(workdir))
+    env = base_env(**{"SPARKIFY_DUCKDB_PATH": str(warehouse.path), **env})
+    return DbtCall(["build", "--vars", json.dumps(vars)], env, str(workdir))
+
+
+def refused_names(output: str) -> set[str]:
+    """The names of every var an error refused."""
+    return set(re.findall(r"Invalid var ([A-Za-z0-9_]+)=", output))
 
 
 @dataclass
@@ -266,12 +303,13 @@ class Outcomes:
     control_warehouse: Warehouse
     control_sha_before: str
     cases: dict[str, Case]
+    groups: dict[str, list[Case]]  # case id -> the cases refused by the same dbt call
 
 
 @pytest.fixture(scope="module")
 def outcomes(full_build: Warehouse, tmp_path_factory, request) -> Outcomes:
-    """Runs the selected cases (all by default) and two controls with valid values, in one batch,
-    against one copy of the full build."""
+    """Runs the selected cases (all by default), grouped into as few dbt calls as refuse them together, and two
+    controls with valid values, in one batch of dbt calls, against one copy of the full build."""
     base = tmp_path_factory.mktemp("injection")
     warehouse = full_build.copy_to(base / "warehouse")
     control = full_build.copy_to(base / "control_warehouse")
@@ -281,11 +319,12 @@ def outcomes(full_build: Warehouse, tmp_path_factory, request) -> Outcomes:
         if "case_id" in getattr(getattr(item, "callspec", None), "params", {})
     }
     cases = {case.id: case.resolved(warehouse.workdir) for case in CASES if case.id in selected}
+    groups = batches(list(cases.values()))
     calls = []
-    for case in cases.values():
-        workdir = base / "runs" / re.sub(r"[^A-Za-z0-9_.-]", "_", case.id)
+    for number, group in enumerate(groups):
+        workdir = base / "runs" / f"{group[0].target}-{number:03d}"
         workdir.mkdir(parents=True)
-        calls.append(dbt_call(case, warehouse, workdir))
+        calls.append(dbt_call(group, warehouse, workdir))
     # Controls: the same calls with nothing injected must run (so the checks below can fail). The env
     # fallbacks carry their valid values (a var would hide them).
     valid_env = {name: valid for name, (_, valid) in ENV_FALLBACKS.items() if name != "SPARKIFY_DUCKDB_PATH"}
@@ -303,9 +342,11 @@ def outcomes(full_build: Warehouse, tmp_path_factory, request) -> Outcomes:
     )
     files_before = sorted(p.name for p in warehouse.workdir.iterdir())
     sha_before, control_sha_before = sha256(warehouse.path), sha256(control.path)
-    results = run_dbt_batch(calls)
-    by_id = dict(zip([*cases, "control-duckdb", "control-redshift"], results, strict=True))
-    return Outcomes(warehouse, sha_before, files_before, by_id, control, control_sha_before, cases)
+    *refused, control_duckdb, control_redshift = run_dbt_batch(calls)
+    results = {case.id: result for group, result in zip(groups, refused, strict=True) for case in group}
+    results |= {"control-duckdb": control_duckdb, "control-redshift": control_redshift}
+    group_of = {case.id: group for group in groups for case in group}
+    return Outcomes(warehouse, sha_before, files_before, results, control, control_sha_before, cases, group_of)
 
 
 def test_every_var_and_env_fallback_has_cases():
@@ -327,6 +368,8 @@ def test_injection_is_refused_before_anything_runs(outcomes: Outcomes, case_id: 
     case, result = outcomes.cases[case_id], outcomes.results[case_id]
     assert result.returncode == 2, result.output[-3000:]
     assert f"Invalid var {case.shown_name}={shown(case.value)}: expected " in result.output, result.output[-3000:]
+    # The call that refused it named every case injected with it, and nothing else (no valid value refused).
+    assert refused_names(result.output) == {c.shown_name for c in outcomes.groups[case_id]}, result.output[-3000:]
     if case.target == "redshift":
         assert not re.search(r"^(begin|copy|delete|insert|create)\b", result.output, re.MULTILINE | re.IGNORECASE)
 
@@ -345,9 +388,9 @@ def test_controls_with_valid_values_run(outcomes: Outcomes):
 
 @pytest.mark.parametrize("case_id", ["duckdb-data_root-quote-statement", "redshift-SPARKIFY_IAM_ROLE-quote-statement"])
 def test_batch_gives_what_a_dbt_process_gives(outcomes: Outcomes, tmp_path: Path, case_id: str):
-    """dbt_batch.py runs dbt's own entry point: same exit code and message as the dbt script."""
-    case = outcomes.cases[case_id]
-    call = dbt_call(case, outcomes.warehouse, tmp_path)
+    """dbt_batch.py runs dbt's own entry point: the call of the case's group gives the same exit code and messages
+    as the dbt script."""
+    call = dbt_call(outcomes.groups[case_id], outcomes.warehouse, tmp_path)
     alone = run_dbt_process(call.args, tmp_path, call.env)
     assert alone.returncode == outcomes.results[case_id].returncode == 2
 
