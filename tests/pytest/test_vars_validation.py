@@ -56,7 +56,7 @@ CASES = [
 @pytest.mark.parametrize(("vars", "name", "value"), CASES, ids=[f"{c[1]}={c[2]!r}" for c in CASES])
 def test_invalid_var_fails_compile_naming_var_and_value(new_warehouse, vars, name, value):
     warehouse = new_warehouse()
-    result = warehouse.dbt("compile", "--select", "fct_songplays", vars=vars)
+    result = warehouse.dbt("compile", "--select", "fct_songplays", vars=vars, window_as_vars=True)
     assert result.returncode != 0
     assert f"Invalid var {name}={json.dumps(value)}" in result.output, result.output[-2000:]
     assert not warehouse.path.exists() or warehouse.query(
@@ -74,6 +74,7 @@ def test_valid_window_vars_compile_to_the_window(new_warehouse):
             "data_interval_start": "2018-11-16 01:00:00+02:00",
             "data_interval_end": "2018-11-16T00:00:00Z",
         },
+        window_as_vars=True,
     )
     assert result.returncode == 0, result.output[-2000:]
     compiled = next((warehouse.workdir / "target" / "compiled").rglob("fct_songplays.sql")).read_text()
