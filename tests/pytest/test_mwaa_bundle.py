@@ -141,11 +141,12 @@ def test_the_wheels_resolve_dbt_redshift_for_python_312_offline(bundle312, tmp_p
     command = [*PIP, "install", "--dry-run", "--quiet", "--report", "-", "--no-index", "--find-links", str(plugins)]
     command += target_args("3.12")
     command += ["--target", str(tmp_path / "target")]
-    command += ["dbt-core==1.11.16", "dbt-redshift==1.11.2", "metricflow==0.213.0"]
+    lock = locked(LOCKS[1])
+    command += [f"{name}=={lock[name]}" for name in ("dbt-core", "dbt-redshift", "metricflow")]  # the lock's roots
     done = subprocess.run(command, env=pip_env(), capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
     installs = {normalized(i["metadata"]["name"]): i["metadata"]["version"] for i in json.loads(done.stdout)["install"]}
-    assert installs == locked(LOCKS[1])
+    assert installs == lock
 
 
 def unstamped(value):
