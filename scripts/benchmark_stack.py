@@ -148,7 +148,7 @@ def measure_mode(work: Path, harness, endpoint: str, data_root: str, mode: str, 
     """A stack of its own for the mode; --runs runs of the hour in it; the stack stopped."""
     schema = f"bench_{mode}"
     started = time.perf_counter()
-    stack = serverless_stack(work / f"stack_{mode}", harness, endpoint, data_root, schema, False, **MODES[mode])
+    stack = serverless_stack(work / f"stack_{mode}", harness, endpoint, data_root, schema, preload=False, **MODES[mode])
     with stack:
         print(f"{mode}: stack up in {time.perf_counter() - started:.1f} s; load average {load_average()}", flush=True)
         measures = []
