@@ -37,8 +37,8 @@ docs: venv
 	$(BIN)/dbt docs generate --static
 	$(MAKE) --no-print-directory report
 
-# The analysts' report: target/report.html, one self-contained file (the governed metrics as charts; README
-# "For analysts"). The time spines are (re)built first: a warehouse built before them lacks them.
+# The analysts' report: target/report.html, one self-contained file (the governed metrics as charts;
+# docs/analysts.md). The time spines are (re)built first: a warehouse built before them lacks them.
 report: venv
 	test -f $${SPARKIFY_DUCKDB_PATH:-sparkify.duckdb} || $(BIN)/dbt build
 	$(BIN)/dbt build --quiet --select tag:semantic
@@ -64,7 +64,7 @@ test: venv lint
 
 # Run the hourly DAG locally on DuckDB for one hour. HOUR is the run's logical time: the run
 # loads the hour that ends there (the default loads 2018-11-15 14:00-15:00 UTC). `dags test` runs triggers
-# inline, so its node tasks reschedule every 5 s instead of deferring (README "DAG settings", watcher_consumers).
+# inline, so its node tasks reschedule every 5 s instead of deferring (docs/airflow.md "DAG settings", watcher_consumers).
 HOUR ?= 2018-11-15T15:00:00+00:00
 dag-test: venv
 	$(BIN)/dbt parse --quiet
@@ -72,7 +72,7 @@ dag-test: venv
 	$(BIN)/airflow db migrate > $(AIRFLOW_HOME)/migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/migrate.log; exit 1)
 	SPARKIFY_WATCHER_CONSUMERS=dags_test $(BIN)/airflow dags test sparkify_hourly $(HOUR)
 
-# The DAG as MWAA runs it (README "Run the DAG under a real scheduler"): airflow scheduler, dag-processor, triggerer
+# The DAG as MWAA runs it (docs/airflow.md "Run the DAG under a real scheduler"): airflow scheduler, dag-processor, triggerer
 # and api-server, LocalExecutor, the metadata database on a throwaway PostgreSQL, all on 127.0.0.1; the UI's URL
 # is printed. HOURS="FROM [TO]" (logical dates, hour starts) backfills those hours once it is up. Ctrl-C stops
 # and removes everything.
@@ -80,7 +80,7 @@ airflow-up: venv
 	$(BIN)/dbt parse --quiet
 	PYTHONPATH=tests $(BIN)/python -m airflow_stack up $(if $(HOURS),--backfill $(HOURS))
 
-# The MWAA bundle, installable without internet access: dist/mwaa/ (scripts/mwaa_bundle.py, README "Deploy to MWAA").
+# The MWAA bundle, installable without internet access: dist/mwaa/ (scripts/mwaa_bundle.py, docs/mwaa.md).
 mwaa-bundle: venv
 	$(BIN)/python scripts/mwaa_bundle.py --out dist/mwaa
 
@@ -93,7 +93,7 @@ deploy deploy-dry-run: venv
 		$(if $(filter deploy-dry-run,$@),--dry-run)
 
 benchmark-dag-import: venv
-	$(BIN)/python scripts/benchmark_dag_import.py
+	$(BIN)/python benchmarks/benchmark_dag_import.py
 
 # Long reliability check: every hour of November 2018 run twice (a retry), then compared table by
 # table with a full load; exit 1 on any difference. Hours on 2 cores. ARGS e.g. --shuffle-days 6
@@ -101,18 +101,18 @@ benchmark-dag-import: venv
 reliability-hours: venv
 	$(BIN)/python scripts/reliability_hours.py $(ARGS)
 
-# Benchmarks on DuckDB, one table of figures (BENCHMARKS.md): full build vs the read_json floor,
+# Benchmarks on DuckDB, one table of figures (docs/benchmarks.md): full build vs the read_json floor,
 # the hourly DAG run (watcher vs local, 30 days vs 1 day of history), DAG import. About 14 minutes at 1M events.
 EVENTS ?= 1000000
 RUNS ?= 3
 benchmark: venv
-	$(BIN)/python scripts/benchmark.py --events $(EVENTS) --runs $(RUNS) --profile
+	$(BIN)/python benchmarks/benchmark.py --events $(EVENTS) --runs $(RUNS) --profile
 
 # One hourly run under a local Airflow stack (tests/airflow_stack) on the Redshift harness in Serverless mode,
-# node tasks deferring against rescheduling every 60 s (BENCHMARKS.md): wall time, task launches, CPU seconds
+# node tasks deferring against rescheduling every 60 s (docs/benchmarks.md): wall time, task launches, CPU seconds
 # per component. Starts and stops moto, the harness and the stacks itself; about 8 minutes. STACK_ARGS e.g. --runs 2
 benchmark-stack: venv
-	PYTHONPATH=tests $(BIN)/python scripts/benchmark_stack.py $(STACK_ARGS)
+	PYTHONPATH=tests $(BIN)/python benchmarks/benchmark_stack.py $(STACK_ARGS)
 
 # Print the Redshift SQL of both COPY pre-hooks without connecting anywhere.
 # Override with e.g. make show-copy S3_ROOT=s3://my-bucket IAM_ROLE=arn:aws:iam::…:role/…
@@ -123,7 +123,7 @@ show-copy: venv
 	  SPARKIFY_DATA_ROOT=$(S3_ROOT) SPARKIFY_IAM_ROLE=$(IAM_ROLE) $(BIN)/dbt compile --quiet \
 	    --no-populate-cache --target redshift --inline "{{ copy_json('$$table') }}" || exit 1; done
 
-# A local Redshift stand-in for debugging Redshift SQL by hand (README "How the Redshift path is tested").
+# A local Redshift stand-in for debugging Redshift SQL by hand (docs/testing.md "How the Redshift path is tested").
 redshift-harness: venv
 	PYTHONPATH=tests $(BIN)/python -m redshift_harness up data/sparkify
 

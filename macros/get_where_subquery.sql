@@ -3,7 +3,7 @@
   default__get_where_subquery, whose behaviour it keeps). In a window run whose test_scope is
   'window', a test on a model that declares meta.sparkify_window_column (a timestamp column) reads
   only the UTC days the run replaced, so the hourly checks cost the same whatever the history; full
-  runs and test_scope 'history' read everything (README "Which check runs when").
+  runs and test_scope 'history' read everything (docs/hourly-contract.md "Which check runs when").
 -#}
 {% macro get_where_subquery(relation) -%}
   {%- set filters = [] -%}

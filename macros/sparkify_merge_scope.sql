@@ -1,6 +1,6 @@
 {#-
   What an incremental run of a model keyed by time (fct_songplays, dim_time) recomputes, so that
-  any sequence of window runs ends equal to a full build (README "The hourly contract"):
+  any sequence of window runs ends equal to a full build (docs/hourly-contract.md "The hourly contract"):
     'days' - a window run: exactly the UTC days its load replaced in the landing table, all of
              them, not only its hour (a day file that grew, was corrected or re-sent changes the
              whole day). The cost is a day or two of events, whatever the history.

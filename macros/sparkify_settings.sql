@@ -129,7 +129,7 @@
   {%- endif -%}
 
   {#- Data tests of a window run: 'window' reads only the days the run replaced; 'history' reads
-      everything (the DAG's run that ends at 00:00 UTC, README "Which check runs when") -#}
+      everything (the DAG's run that ends at 00:00 UTC, docs/hourly-contract.md "Which check runs when") -#}
   {%- set test_scope_raw = var('test_scope') or env_var('SPARKIFY_TEST_SCOPE', 'window') -%}
   {%- set test_scope = test_scope_raw | string | trim | lower -%}
   {%- if test_scope not in ['window', 'history'] -%}

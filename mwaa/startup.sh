@@ -9,7 +9,7 @@
 #     and exports SPARKIFY_STARTUP_ERROR: where the DAG is parsed (scheduler, dag processor) the DAG's import
 #     error then carries it, visible in the Airflow UI.
 #  2. Exports the settings that are the same in every environment. Environment-specific values (data root,
-#     IAM role, connection id, schema) are MWAA configuration options sparkify.* (README).
+#     IAM role, connection id, schema) are MWAA configuration options sparkify.* (docs/mwaa.md).
 
 sparkify_build_dbt_venv() {
   local venv="$1" wheels="$2" started=$SECONDS

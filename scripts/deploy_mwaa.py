@@ -18,7 +18,7 @@ so uploading them is not enough. In order:
    update leaves the DAGs that match the running environment (after a timeout, rerun the deploy once MWAA is done).
 
 --dry-run reads the environment and the bucket, prints the plan and changes nothing. AWS credentials and region
-come from the usual AWS environment. Roll back: README, "Deploy to MWAA".
+come from the usual AWS environment. Roll back: docs/mwaa.md.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
   however old: a rejection keeps warning until its file is fixed and loaded again. It never fails;
   rejected_lines_of_this_run fails a run whose own files rejected too many lines. The rows name
   file, line, column, code and reason; the load's log lists them too (copy_json … rejected FILE:LINE
-  CODE REASON). See README "Bad input".
+  CODE REASON). See docs/bad-input.md.
 -#}
 -- Runs after both loads: depends_on: {{ ref('stg_sparkify__events') }}, {{ ref('stg_sparkify__songs') }}
 {{ config(severity='warn', warn_if='>0') }}

@@ -4,7 +4,7 @@
   window run did not rescan it) do not count: they only warn, in rejected_lines, so they never age
   into a failure of every later run. The files of this run are those of the load plans: in a full
   run every file; in a window run the window's day files, and the catalogue when reload_songs is
-  set. See README "Bad input".
+  set. See docs/bad-input.md.
 -#}
 -- Runs after both loads: depends_on: {{ ref('stg_sparkify__events') }}, {{ ref('stg_sparkify__songs') }}
 {%- set settings = sparkify_settings() %}

@@ -4,7 +4,7 @@ Airflow 3.3 gives a manual run (`airflow dags trigger --logical-date T`, the UI'
 interval of the last hour before the moment it is triggered, not the hour of its logical date: asked for
 2018-11-15T15:00, it would load today's hour (and fail waiting for today's file). `begin` refuses such a
 run before anything is loaded, naming both intervals and what re-runs a past hour: a backfill, or a clear
-of that hour's run (README "Re-run a past hour").
+of that hour's run (docs/airflow.md "Re-run a past hour").
 """
 
 from __future__ import annotations

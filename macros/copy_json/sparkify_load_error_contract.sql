@@ -1,7 +1,7 @@
 {#-
   The line-level rejection contract, the same for every engine (duckdb__copy_json implements it;
   the Redshift COPY and its harness implement it with Redshift's own parser). Every err_code and
-  err_reason text written to the landing table load_errors comes from here; README "Bad input"
+  err_reason text written to the landing table load_errors comes from here; docs/bad-input.md
   explains each case.
 
   errors: one entry per kind of rejection, with the Redshift load error code

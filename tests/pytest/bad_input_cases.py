@@ -13,7 +13,7 @@ removed: good lines around the bad one), optional vars, and what one `dbt build`
 
 tests/pytest/test_bad_input.py runs every case on DuckDB; the Redshift harness runs the same cases.
 `engine_difference` marks the one case where the DuckDB loader knowingly differs from Redshift.
-README "Bad input" is the table of these cases. Rejection codes and reasons are the contract of
+docs/bad-input.md is the table of these cases. Rejection codes and reasons are the contract of
 macros/copy_json/sparkify_load_error_contract.sql, spelled out here independently.
 """
 
@@ -203,7 +203,7 @@ class Rejection:
 @dataclass(frozen=True)
 class Case:
     name: str
-    behaviour: str  # the README table's wording
+    behaviour: str  # the wording of the table in docs/bad-input.md
     files: dict[str, bytes | None]  # added or replaced files; None removes a base file
     events: list[dict] = field(default_factory=lambda: list(GOOD_EVENTS))
     songs: list[dict] = field(default_factory=lambda: list(GOOD_SONGS))

@@ -53,7 +53,7 @@ def task_policy(task):
 # scheduler, so it starts with them loaded. Measured on this 2-core machine: a DagBag parse after `import airflow`
 # takes 0.7-0.9 CPU-s without them, 0.26 s with; `import dbt.cli.main` and the adapter take 1.4 s in every producer
 # and quality_checks try. Each task process still parses the DAG file and runs dbt, as on MWAA.
-# scripts/benchmark_stack.py leaves it out: its CPU figures keep MWAA's shape (a Celery worker preloads nothing).
+# benchmarks/benchmark_stack.py leaves it out: its CPU figures keep MWAA's shape (a Celery worker preloads nothing).
 STACK_PRELOAD = """
 import importlib
 import sys

@@ -7,8 +7,8 @@ Both stacks read one UTC day of the sample (2018-11-15) from a bucket of their o
 hourly run leaves equals a full build of that data root (in a schema of its own), table for table. Slow by
 nature (a stack starts in 20-35 s; the hour takes about 1 min deferring, 3.5 min rescheduling, a poke interval
 per layer): the two stacks start side by side and the reschedule hour runs while the deferrable one does, and
-the module goes whole to one pytest-xdist worker (xdist_plan.py). scripts/benchmark_stack.py measures the two
-modes one after the other (BENCHMARKS.md).
+the module goes whole to one pytest-xdist worker (xdist_plan.py). benchmarks/benchmark_stack.py measures the two
+modes one after the other (docs/benchmarks.md).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""scripts/benchmark.py at a tiny scale: it runs end to end and its table is consistent.
+"""benchmarks/benchmark.py at a tiny scale: it runs end to end and its table is consistent.
 
-Speed targets are not asserted here (they live in the script's output and BENCHMARKS.md); this
+Speed targets are not asserted here (they live in the script's output and docs/benchmarks.md); this
 checks that every figure is measured and reported the way the table says.
 """
 
@@ -13,7 +13,7 @@ import sys
 import pytest
 from conftest import PROJECT_DIR, base_env
 
-SCRIPT = PROJECT_DIR / "scripts" / "benchmark.py"
+SCRIPT = PROJECT_DIR / "benchmarks" / "benchmark.py"
 ROW = re.compile(
     r"^\| (?P<figure>[^|]+) \| (?P<value>[\d.,]+) (?P<unit>s|MiB|processes) \| (?P<baseline_name>[^:|]+): "
     r"(?P<baseline>[\d.,]+) (?:s|MiB|processes) \| (?P<ratio>[\d.]+) \| (?P<target>[^|]+) \| "
@@ -57,7 +57,7 @@ def test_benchmark_measures_the_full_build_and_the_hourly_dag_and_profiles_them(
     the report against `dbt docs generate`, the hourly DAG (the real `airflow dags test`, dbt as a subprocess) with
     and without history, and --profile.
     The watcher starts 4 dbt processes in either DAG run (3 layer builds and the checks). --skip dag-local leaves
-    out the local mode's runs (one dbt process per node, the slowest DAG run; BENCHMARKS.md keeps its figures)
+    out the local mode's runs (one dbt process per node, the slowest DAG run; docs/benchmarks.md keeps its figures)
     and the figures that compare with it."""
     done = run_benchmark(
         "--events", "1200", "--days", "2", "--runs", "1", "--warmups", "0", "--skip", "dag-local",

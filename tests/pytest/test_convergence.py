@@ -1,4 +1,4 @@
-"""The hourly contract (issue 10, README "The hourly contract"): given the same final files, any sequence of
+"""The hourly contract (issue 10, docs/hourly-contract.md): given the same final files, any sequence of
 window runs ends equal to a full build of those files, table by table (every row of the landing
 tables, the fact and every dimension; load times left out), whatever happened to the files between
 the runs: a day file that grows, a line corrected in place, a day file removed then re-sent, a song

@@ -36,7 +36,7 @@ PRODUCER = {layer: f"{layer}.dbt_producer_watcher" for layer in LAYERS}
 DONE = {layer: f"{layer}.dbt_producer_watcher_done" for layer in LAYERS}
 WARNING_SUMMARY = re.compile(r"sparkify: (\d+) dbt data tests? warned: (.*)")
 # `airflow dags test` runs triggers inline, so deferred node tasks could wait on a producer that has not
-# started (apache/airflow#56723): its runs use the test-only setting (README "DAG settings"). The production
+# started (apache/airflow#56723): its runs use the test-only setting (docs/airflow.md "DAG settings"). The production
 # defaults run under a real scheduler and triggerer in test_airflow_stack.py.
 DAGS_TEST = {"SPARKIFY_WATCHER_CONSUMERS": "dags_test"}
 
@@ -90,7 +90,7 @@ def dag_runner(env: dict[str, str], *args: str) -> dict:
 
 
 def airflow_dags_test(env: dict[str, str], dag_id: str, logical_date: str) -> subprocess.CompletedProcess:
-    """The README's command: `airflow dags test DAG_ID LOGICAL_DATE`."""
+    """The command of docs/airflow.md: `airflow dags test DAG_ID LOGICAL_DATE`."""
     airflow = str(Path(sys.executable).with_name("airflow"))
     return subprocess.run(
         [airflow, "dags", "test", dag_id, logical_date],

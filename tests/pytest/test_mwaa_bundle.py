@@ -4,8 +4,8 @@ What the tests build, once per module: the bundle for MWAA (CPython 3.12 wheels)
 CPython 3.11 wheels, this machine's Python, so that its dbt virtualenv can really be installed here. Wheels
 come from the package index at build time only; every install below runs with --no-index, and startup.sh
 runs in a network namespace without a network. The image's pins are mwaa/image-3.3.1/ (copied from
-aws/amazon-mwaa-docker-images, source in its README.md). What only a real environment can prove: README,
-"Deploy to MWAA".
+aws/amazon-mwaa-docker-images, source in its README.md). What only a real environment can prove:
+docs/mwaa.md.
 """
 
 from __future__ import annotations
@@ -332,7 +332,7 @@ def test_the_dag_parses_in_the_mwaa_layout_on_the_image_pins(image_venv, bundle3
         "SPARKIFY_COSMOS_LOAD_MODE": "dbt_manifest",
         "DO_NOT_TRACK": "1",
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
-        # the environment's configuration options (README "Deploy to MWAA")
+        # the environment's configuration options (docs/mwaa.md)
         "AIRFLOW__SPARKIFY__DATA_ROOT": "s3://udacity-dend",
         "AIRFLOW__SPARKIFY__IAM_ROLE": "arn:aws:iam::123456789012:role/sparkify-copy",
         "AIRFLOW__SPARKIFY__DOCS_BUCKET": "sparkify-docs-site",

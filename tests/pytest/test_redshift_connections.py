@@ -179,7 +179,7 @@ def test_every_target_reads_its_settings_from_the_environment_only(target):
 def test_no_target_puts_a_time_limit_on_a_statement(profile_env, connect, aws, target):
     """redshift_connector applies its `timeout` (dbt-redshift's connect_timeout) to every socket read, not only to
     the connect: a COPY of song_data or a large insert that runs longer would fail "timed out" (dbt-redshift #427).
-    A hung statement is bounded by the DAG's execution_timeout instead (README "DAG settings")."""
+    A hung statement is bounded by the DAG's execution_timeout instead (docs/airflow.md "DAG settings")."""
     env = {"REDSHIFT_HOST": CLUSTER_HOST, "REDSHIFT_USER": "sparkify", "REDSHIFT_PASSWORD": FROM_ENV}
     env |= {"REDSHIFT_CLUSTER_ID": "sparkify-cluster", "REDSHIFT_WORKGROUP": "sparkify-wg"}
     creds = profile_env(target, env)

@@ -1,7 +1,7 @@
 """The redshift target, end to end, on the PostgreSQL-backed harness (tests/redshift_harness).
 
 dbt-redshift and redshift_connector run unchanged; the COPY pre-hooks read the sample from a local
-S3 API. What this proves and what it cannot: README, "How the Redshift path is tested".
+S3 API. What this proves and what it cannot: docs/testing.md, "How the Redshift path is tested".
 """
 
 from __future__ import annotations

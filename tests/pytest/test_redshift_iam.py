@@ -4,7 +4,7 @@ dbt runs the profiles.yml target redshift_serverless_iam with no user and no pas
 IAM method and redshift_connector's IAM path run unchanged: redshift_connector asks Redshift Serverless for
 temporary credentials (GetCredentials, answered by botocore's Stubber in the dbt process: stubbed_iam_dbt.py),
 then logs in with them over TLS (redshift_connector refuses IAM without SSL) to the harness in Serverless mode,
-which knows that temporary user. What only a real workgroup can prove: README, "How the Redshift path is tested".
+which knows that temporary user. What only a real workgroup can prove: docs/testing.md.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Window mode (Airflow's data interval): exact, idempotent, and consistent with a full build.
 
 A window run loads the UTC days its window overlaps and merges all of those days into the fact (not
-only its hour): README "The hourly contract"."""
+only its hour): docs/hourly-contract.md "The hourly contract"."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@
     harness.statements()         # every statement dbt sent, as logged by the proxy
     harness.stop()
 
-What it proves and what it cannot: see README, "How the Redshift path is tested".
+What it proves and what it cannot: see docs/testing.md, "How the Redshift path is tested".
 """
 
 from __future__ import annotations

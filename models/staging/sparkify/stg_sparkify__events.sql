@@ -24,7 +24,7 @@ source as (
     select * from {{ source('sparkify', 'staging_events') }}
     {%- if is_incremental() and scope.kind == 'days' %}
     -- The landing rows of the replaced days: the load keeps every row of a day file inside its
-    -- UTC day (README "Bad input"), so an event's copies never span two days of one window.
+    -- UTC day (docs/bad-input.md), so an event's copies never span two days of one window.
     where ts >= {{ scope.start_ms }} and ts < {{ scope.end_ms }}
     {%- endif %}
 

@@ -1,6 +1,6 @@
 """Benchmarks of the Sparkify warehouse on DuckDB, measured side by side in one run.
 
-    python scripts/benchmark.py [--events 1000000] [--days 30] [--runs 3] [--profile]
+    python benchmarks/benchmark.py [--events 1000000] [--days 30] [--runs 3] [--profile]
         [--songs N] [--users N] [--warmups 1] [--skip dag|dag-local|dag-import|report] [--workdir DIR]
     make benchmark [EVENTS=1000000] [RUNS=3]
 
@@ -28,10 +28,10 @@ after each figure: on a shared machine wall time moves with it, CPU time far les
 - report: `python -m sparkify_report` (what `make report` runs after the time spines) on the full build's
   warehouse, against `dbt docs generate` on the same warehouse (target report / docs <= 2.0).
 - DAG import: filling Airflow's DagBag with dags/ in Cosmos' production load mode (dbt_manifest)
-  vs the dbt_ls mode, which runs `dbt ls` at parse time (scripts/benchmark_dag_import.py; target:
+  vs the dbt_ls mode, which runs `dbt ls` at parse time (benchmarks/benchmark_dag_import.py; target:
   the production import <= 1 s).
 
---profile adds where the time goes (scripts/benchmark_profile.py): dbt's per-node timings of the
+--profile adds where the time goes (benchmarks/benchmark_profile.py): dbt's per-node timings of the
 full build and of a window `dbt build` with --days vs 1 day of history, and DuckDB's profile of the
 full build's heavy statements.
 """
@@ -49,10 +49,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-SCRIPTS = Path(__file__).resolve().parent
+BENCHMARKS = Path(__file__).resolve().parent
 DBT = str(Path(sys.executable).with_name("dbt"))
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
-sys.path.insert(0, str(SCRIPTS))
+sys.path[:0] = [str(BENCHMARKS), str(BENCHMARKS.parent / "scripts")]  # the generator is a user tool
 
 from benchmark_common import (  # noqa: E402
     PROJECT_DIR,
@@ -131,7 +131,7 @@ class Warehouse:
             "AIRFLOW__COSMOS__CACHE_DIR": str(self.workdir / f"cosmos_cache_{mode}"),
             "SPARKIFY_EXECUTION_MODE": mode,
             "SPARKIFY_DBT_EXECUTABLE": DBT,
-            "SPARKIFY_WATCHER_CONSUMERS": "dags_test",  # dags test runs triggers inline (README "DAG settings")
+            "SPARKIFY_WATCHER_CONSUMERS": "dags_test",  # dags test runs triggers inline (docs/airflow.md)
         }
         sample = run_measured([AIRFLOW, "dags", "test", "sparkify_hourly", logical_date], env, self.workdir / log)
         text = (self.workdir / log).read_text(errors="replace")

@@ -1,6 +1,6 @@
 """Benchmark: how long Airflow takes to import the Sparkify DAG file, per Cosmos load mode.
 
-    python scripts/benchmark_dag_import.py [--runs 5]
+    python benchmarks/benchmark_dag_import.py [--runs 5]
 
 Each measurement is a fresh Python process that imports Airflow first (not timed), then times the
 DagBag fill of dags/ (what the DAG processor does per parse). Prints a table of median/min/max.
@@ -63,7 +63,7 @@ def measure(mode: str, runs: int, env: dict[str, str]) -> list[float]:
 @contextmanager
 def prepared_env() -> Iterator[dict[str, str]]:
     """Environment of the probes: a throwaway Airflow home holding the parsed dbt manifest and a
-    migrated metadata DB (where Cosmos caches dbt ls). scripts/benchmark.py reuses it."""
+    migrated metadata DB (where Cosmos caches dbt ls). benchmarks/benchmark.py reuses it."""
     with tempfile.TemporaryDirectory() as home:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "SPARKIFY_", "DBT_"))}
         env |= {

@@ -1,4 +1,4 @@
-"""Shared helpers of scripts/benchmark.py: measuring a fresh process, and the figures' table."""
+"""Shared helpers of benchmarks/benchmark.py: measuring a fresh process, and the figures' table."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Where the time goes, for scripts/benchmark.py --profile: dbt's per-node timings (run_results.json) and
+"""Where the time goes, for benchmarks/benchmark.py --profile: dbt's per-node timings (run_results.json) and
 DuckDB's JSON profile (EXPLAIN ANALYZE) of the full build's heavy statements."""
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ def duckdb_profile(work: Path, root: Path, build_dir: Path, db: Path, builds: li
     )
     # The loads are not replayed here: the DuckDB loader parses in its own queries while dbt renders
     # the pre-hook (temp tables of that session), so its time is in the staging nodes' timings above;
-    # scripts/benchmark_loader.py profiles the loader against read_json on its own.
+    # benchmarks/benchmark_loader.py profiles the loader against read_json on its own.
     statements += nodes
     copy = work / "profile" / db.name
     copy.parent.mkdir()

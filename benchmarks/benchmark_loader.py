@@ -1,6 +1,6 @@
 """Benchmark: the DuckDB events loader (copy_json with line-level rejections) against one read_json.
 
-    python scripts/benchmark_loader.py [ROOT] [--events 1000000] [--runs 3]
+    python benchmarks/benchmark_loader.py [ROOT] [--events 1000000] [--runs 3]
 
 ROOT is a data root in the S3 layout; without it, scripts/generate_sparkify_data.py writes one of
 about --events events (30 day files) to a temporary folder. Each run, alternating:

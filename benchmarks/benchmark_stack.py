@@ -1,6 +1,6 @@
 """One hourly run under a real scheduler, trigger to success: node tasks deferring against rescheduling.
 
-    PYTHONPATH=tests python scripts/benchmark_stack.py [--runs 1] [--idle-seconds 20] [--workdir DIR]
+    PYTHONPATH=tests python benchmarks/benchmark_stack.py [--runs 1] [--idle-seconds 20] [--workdir DIR]
     make benchmark-stack
 
 Starts everything it needs on 127.0.0.1 and stops it at the end: moto_server with one UTC day of the sample
@@ -34,9 +34,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SCRIPTS = Path(__file__).resolve().parent
-TESTS = SCRIPTS.parent / "tests"
-sys.path[:0] = [str(SCRIPTS), str(TESTS), str(TESTS / "pytest")]
+BENCHMARKS = Path(__file__).resolve().parent
+TESTS = BENCHMARKS.parent / "tests"
+sys.path[:0] = [str(BENCHMARKS), str(TESTS), str(TESTS / "pytest")]
 
 import boto3  # noqa: E402
 from airflow_stack import Stack  # noqa: E402
