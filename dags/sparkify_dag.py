@@ -15,7 +15,7 @@ apart, as a dbt run of that node alone (sparkify_pipeline/config.py). A failing 
 quality_checks, which is retried likewise. Every dbt task has an execution timeout.
 DuckDB has one writer: its runs take one task at a time.
 Layers are dbt selections, so a new model lands in its layer without editing this file.
-Settings come from the environment (see sparkify_pipeline/config.py and the README).
+Settings come from the environment (sparkify_pipeline/settings.py; docs/airflow.md "DAG settings").
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from airflow.timetables.interval import CronDataIntervalTimetable
 from cosmos import DbtTaskGroup
 from cosmos.operators.local import DbtTestLocalOperator
 from sparkify_pipeline.alerts import on_dbt_warnings
-from sparkify_pipeline.config import SETTINGS, dbt_task_args, layer_args
+from sparkify_pipeline.config import dbt_task_args, layer_args
+from sparkify_pipeline.settings import SETTINGS
 
 default_args = {
     "owner": "data-platform",

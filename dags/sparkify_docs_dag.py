@@ -5,7 +5,7 @@ then generates the dbt docs site (`dbt docs generate --static`) against the ware
 hourly DAG loads, so the catalog shows today's tables, then the report of the governed metrics
 (sparkify_pipeline/report.py); uploads the single-file site static_index.html and report.html to
 s3://<docs_bucket>/<docs_prefix>/ with the Airflow connection <docs_conn_id>. Analysts open them from
-S3 static website hosting or from the Cosmos dbt docs view in the Airflow UI (see the README).
+S3 static website hosting or from the Cosmos dbt docs view in the Airflow UI (see docs/analysts.md).
 Rendered only when the setting docs_bucket is configured.
 """
 
@@ -15,8 +15,9 @@ from datetime import datetime
 
 from airflow.sdk import DAG
 from cosmos.operators.local import DbtBuildLocalOperator, DbtDocsS3LocalOperator
-from sparkify_pipeline.config import CONNECTION_ENV, SETTINGS, dbt_task_args
+from sparkify_pipeline.config import CONNECTION_ENV, dbt_task_args
 from sparkify_pipeline.report import PublishReportOperator
+from sparkify_pipeline.settings import SETTINGS
 
 if SETTINGS.docs_bucket:
     with DAG(

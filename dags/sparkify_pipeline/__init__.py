@@ -1,1 +1,2 @@
-"""Shared code of the Sparkify DAG: settings and Cosmos configs (config.py), the input check (source_files.py)."""
+"""Shared code of the Sparkify DAGs: settings (settings.py), Cosmos configs (config.py), the input check
+(source_files.py)."""

@@ -15,7 +15,7 @@ from typing import Any
 
 from airflow.sdk.exceptions import AirflowFailException
 
-from sparkify_pipeline.config import SETTINGS
+from sparkify_pipeline.settings import SETTINGS
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from cosmos import ProfileConfig
 from cosmos.profiles import RedshiftUserPasswordProfileMapping
 
 if TYPE_CHECKING:
-    from sparkify_pipeline.config import Settings
+    from sparkify_pipeline.settings import Settings
 
 TARGETS = {
     ("provisioned", "password"): "redshift",
@@ -32,7 +32,7 @@ TARGETS = {
 
 def connection_env(conn_id: str, auth: str, schema: str) -> dict[str, str]:
     """REDSHIFT_* for profiles.yml, as templates Airflow renders from connection conn_id (an identifier,
-    checked by config.py) when the task runs."""
+    checked by settings.py) when the task runs."""
     conn = f"conn.{conn_id}"
     env = {
         "REDSHIFT_HOST": f"{{{{ {conn}.host }}}}",

@@ -24,7 +24,8 @@ from typing import Any
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowException
 
-from sparkify_pipeline.config import PROFILE_CONFIG, SETTINGS
+from sparkify_pipeline.config import PROFILE_CONFIG
+from sparkify_pipeline.settings import SETTINGS
 
 
 def report_python() -> str:

@@ -17,8 +17,8 @@ from airflow.timetables.interval import CronDataIntervalTimetable
 from airflow.utils.types import DagRunType
 from cosmos import LoadMode
 from sparkify_pipeline.alerts import on_dbt_warnings, warning_summary
-from sparkify_pipeline.config import Settings
 from sparkify_pipeline.run_interval import refuse_unasked_interval
+from sparkify_pipeline.settings import Settings
 from sparkify_pipeline.source_files import event_keys, existing
 from sparkify_pipeline.watcher_retry import wait_for_the_build
 

@@ -450,17 +450,17 @@ def settings_class():
     import airflow  # noqa: F401  (Airflow initialises before cosmos, one of its plugins)
 
     sys.path.insert(0, str(PROJECT_DIR / "dags"))
-    from sparkify_pipeline.config import Settings
+    from sparkify_pipeline.settings import Settings
 
     return Settings
 
 
 def test_every_checked_dag_setting_has_cases(settings_class):
-    """A setting config.py passes to dbt, or checks, without attacks here fails this test."""
-    from sparkify_pipeline import config
+    """A setting settings.py passes to dbt, or checks, without attacks here fails this test."""
+    from sparkify_pipeline import settings
 
-    assert {*config.PASSED_TO_DBT, "DATA_ROOT", "DUCKDB_PATH"} == set(DAG_SETTINGS)
-    assert set(config.CHECKED) == {*DAG_SETTINGS, *DAG_ONLY_ATTACKS}
+    assert {*settings.PASSED_TO_DBT, "DATA_ROOT", "DUCKDB_PATH"} == set(DAG_SETTINGS)
+    assert set(settings.CHECKED) == {*DAG_SETTINGS, *DAG_ONLY_ATTACKS}
 
 
 @pytest.mark.parametrize("prefix", ["SPARKIFY_", "AIRFLOW__SPARKIFY__"])
