@@ -27,6 +27,7 @@
   {%- endfor -%}
   {%- set columns = plan.json_columns -%}
   {%- set paths = [] -%}
+  {%- set keys = [] -%}
   {%- if option.mode == 'jsonpaths' -%}
     {%- set jsonpaths = run_query("select path from (select unnest(jsonpaths) as path, generate_subscripts(jsonpaths, 1) as i from read_json('" ~ option.uri ~ "', format = 'auto')) order by i").columns[0].values() -%}
     {%- if jsonpaths | length != columns | length -%}
@@ -37,11 +38,13 @@
       {%- if not m -%}
         {{ exceptions.raise_compiler_error("copy_json " ~ plan.table_name ~ ": unsupported JSONPath expression " ~ (path | tojson) ~ " at position " ~ loop.index ~ " of " ~ option.uri ~ " (expected $['key'] or $.key)") }}
       {%- endif -%}
+      {%- do keys.append(m.group(1) or m.group(2)) -%}
       {%- do paths.append("'$.\"" ~ (m.group(1) or m.group(2)) ~ "\"'") -%}
     {%- endfor -%}
   {%- else -%}
     {%- for column in columns -%}
       {%- if option.mode == 'auto' -%}
+        {%- do keys.append(column.name) -%}
         {%- do paths.append("'$.\"" ~ column.name ~ "\"'") -%}
       {%- else -%}
         {#- The matched key equals a column name but for case: letters, digits and _ only. -#}
@@ -52,19 +55,39 @@
 
   {%- set temp, errors = plan.temp_name, plan.errors_temp_name -%}
   {%- set constant_paths = option.mode != 'auto ignorecase' -%}
-  {%- do run_query(sparkify_duckdb_parse_sql(plan, sources, paths, constant_paths, temp, errors)) -%}
+  {#- The fast pass needs the keys up front, distinct but for case (the reader's column names). -#}
+  {%- set fast = constant_paths and keys | map('lower') | unique | list | length == keys | unique(case_sensitive=true) | list | length -%}
+  {%- if fast -%}
+    {%- set probe, exact_files = temp ~ '__probe', temp ~ '__exact_files' -%}
+    {%- do run_query(sparkify_duckdb_probe_sql(sources, probe)) -%}
+    {%- set largest = run_query("select coalesce(max(size), 0) as largest from " ~ probe).columns[0].values()[0] -%}
+    {%- do run_query(sparkify_duckdb_scan_sql(plan, sources, keys, temp, [16777216, largest + 1] | max)) -%}
+    {%- do run_query("create or replace temp table " ~ exact_files ~ " as select filename from " ~ probe ~ " where flagged union select _filename from " ~ temp ~ " where _suspect; drop table " ~ probe) -%}
+    {%- set exact_temp, only_files = temp ~ '__exact', "select filename from " ~ exact_files -%}
+  {%- else -%}
+    {%- set exact_temp, only_files = temp, none -%}
+  {%- endif -%}
+  {%- do run_query(sparkify_duckdb_parse_sql(plan, sources, paths, constant_paths, exact_temp, errors, only_files=only_files)) -%}
   {#- Second pass, only when some line was not JSON: a file that is one object spread over several
       lines (pretty-printed) loads as one record instead of its lines' rejections. -#}
   {%- set malformed = "select filename from " ~ errors ~ " where err_code = " ~ sparkify_load_error_contract().errors.malformed_json.code -%}
   {%- if run_query(malformed ~ " limit 1").rows | length > 0 -%}
-    {%- do run_query(sparkify_duckdb_parse_sql(plan, sources, paths, constant_paths, temp ~ '__spread', errors ~ '__spread', whole_files=true, only_files=malformed)) -%}
-    {%- set spread_files = "select _filename from " ~ temp ~ "__spread union select filename from " ~ errors ~ "__spread" -%}
+    {%- do run_query(sparkify_duckdb_parse_sql(plan, sources, paths, constant_paths, exact_temp ~ '__spread', errors ~ '__spread', whole_files=true, only_files=malformed)) -%}
+    {%- set spread_files = "select _filename from " ~ exact_temp ~ "__spread union select filename from " ~ errors ~ "__spread" -%}
     {%- do run_query(
-          "delete from " ~ temp ~ " where _filename in (" ~ spread_files ~ ");"
+          "delete from " ~ exact_temp ~ " where _filename in (" ~ spread_files ~ ");"
           ~ " delete from " ~ errors ~ " where filename in (" ~ spread_files ~ ");"
-          ~ " insert into " ~ temp ~ " select * from " ~ temp ~ "__spread;"
+          ~ " insert into " ~ exact_temp ~ " select * from " ~ exact_temp ~ "__spread;"
           ~ " insert into " ~ errors ~ " select * from " ~ errors ~ "__spread;"
-          ~ " drop table " ~ temp ~ "__spread; drop table " ~ errors ~ "__spread") -%}
+          ~ " drop table " ~ exact_temp ~ "__spread; drop table " ~ errors ~ "__spread") -%}
+  {%- endif -%}
+  {%- if fast -%}
+    {#- The files the exact path read replace their rows of the fast pass. -#}
+    {%- set json_names = columns | map(attribute='name') | join(', ') -%}
+    {%- do run_query(
+          "delete from " ~ temp ~ " where _filename in (" ~ only_files ~ ");"
+          ~ " insert into " ~ temp ~ " (_source, _filename, " ~ json_names ~ ") select _source, _filename, " ~ json_names ~ " from " ~ exact_temp ~ ";"
+          ~ " drop table " ~ exact_temp ~ "; drop table " ~ exact_files) -%}
   {%- endif -%}
 
   {%- set rejected = run_query("select filename, line_number, err_code, err_reason, count(*) over () as total from " ~ errors ~ " order by filename, line_number limit 10") -%}

@@ -242,6 +242,7 @@ def events_file(*middle: bytes | dict) -> dict[str, bytes]:
 E4 = event(700, 3, T0 + 180_000, song="Fix You", length=295.13098)
 TRUNCATED = line(E4)[:60]
 PRETTY_EVENT = json.dumps(E4, indent=2).encode()
+TRAILING_TEXT = line(E4) + b" trailing"
 PRETTY_SONG = song("SOPRETTY12AB0000001", "Pretty Printed", year=1999)
 BAD_YEAR_SONG = song("SOBADYEAR2AB0000001", "Bad Year", year="19x9")
 DUPLICATE_SONG = song("SODUPLICATE12AB0001", "Zebra Crossing")
@@ -298,6 +299,26 @@ CASES: list[Case] = [
         rejections=(_rejected(b"[1, 2, 3]", 2, NOT_AN_OBJECT),),
     ),
     Case(
+        "form_feed_line",
+        "a line holding only a form feed (not JSON white space): rejected 1224",
+        events_file(b"\x0c"),
+        rejections=(_rejected(b"\x0c", 2),),
+    ),
+    Case(
+        "vertical_tab_line",
+        "a line holding only a vertical tab: rejected 1224",
+        events_file(b"\x0b"),
+        rejections=(_rejected(b"\x0b", 2),),
+    ),
+    Case(
+        "trailing_text_after_object",
+        "text after the object on its line: the line is rejected 1224",
+        events_file(TRAILING_TEXT),
+        rejections=(_rejected(TRAILING_TEXT, 2),),
+        engine_difference="The Redshift harness reads the object, loads it, then rejects the text after it.",
+        on_redshift={"events": [*GOOD_EVENTS, landing_event(E4)]},
+    ),
+    Case(
         "ts_not_a_number",
         'ts "abc" (bigint column): rejected 1207 invalid digit, column ts, raw value abc',
         events_file(event(700, 3, "abc")),
@@ -326,6 +347,21 @@ CASES: list[Case] = [
         rejections=(
             Rejection(EVENTS_KEY, 2, "status", 1207, "Invalid digit, Value 't', Pos 0, Type: Integer", "true"),
         ),
+    ),
+    Case(
+        "item_in_session_exponent",
+        "itemInSession 1e3 (integer column): rejected 1207; DuckDB shows the number as its parser reprints it "
+        "(1000.0)",
+        events_file(line(E4).replace(b'"itemInSession":3', b'"itemInSession":1e3')),
+        rejections=(
+            Rejection(EVENTS_KEY, 2, "item_in_session", 1207, "Invalid digit, Value '.', Pos 4, Type: Integer", "1000.0"),
+        ),
+        engine_difference="The Redshift harness keeps the number's text: Value 'e', Pos 1, raw value 1e3.",
+        on_redshift={
+            "rejections": (
+                Rejection(EVENTS_KEY, 2, "item_in_session", 1207, "Invalid digit, Value 'e', Pos 1, Type: Integer", "1e3"),
+            )
+        },
     ),
     Case(
         "length_not_a_number",
@@ -428,6 +464,20 @@ CASES: list[Case] = [
         "an object where text is expected (location): loads as its JSON text",
         events_file({**E4, "location": {"city": "Tulsa", "state": "OK"}}),
         events=[*GOOD_EVENTS, landing_event(E4, location='{"city":"Tulsa","state":"OK"}')],
+    ),
+    Case(
+        "number_with_exponent_into_text",
+        "location 1e300 (a number into a text column): loads as the number's text, 1e300",
+        events_file(line({**E4, "location": 0}).replace(b'"location":0', b'"location":1e300')),
+        events=[*GOOD_EVENTS, landing_event(E4, location="1e300")],
+    ),
+    Case(
+        "line_over_32_mib",
+        "a 33 MiB line (an unknown key holding 33 MiB of text; DuckDB's JSON reader stops at twice its 16 MiB "
+        "maximum_object_size): the event loads; Redshift itself limits a JSON object to 4 MB, which the harness "
+        "does not emulate",
+        events_file({**E4, "padding": "x" * 33 * 2**20}),
+        events=[*GOOD_EVENTS, landing_event(E4)],
     ),
     Case(
         "length_negative",
