@@ -350,16 +350,19 @@ CASES: list[Case] = [
     ),
     Case(
         "item_in_session_exponent",
-        "itemInSession 1e3 (integer column): rejected 1207; DuckDB shows the number as its parser reprints it "
-        "(1000.0)",
+        "itemInSession 1e3 (integer column): rejected 1207; DuckDB shows the number as its parser reprints it (1000.0)",
         events_file(line(E4).replace(b'"itemInSession":3', b'"itemInSession":1e3')),
         rejections=(
-            Rejection(EVENTS_KEY, 2, "item_in_session", 1207, "Invalid digit, Value '.', Pos 4, Type: Integer", "1000.0"),
+            Rejection(
+                EVENTS_KEY, 2, "item_in_session", 1207, "Invalid digit, Value '.', Pos 4, Type: Integer", "1000.0"
+            ),
         ),
         engine_difference="The Redshift harness keeps the number's text: Value 'e', Pos 1, raw value 1e3.",
         on_redshift={
             "rejections": (
-                Rejection(EVENTS_KEY, 2, "item_in_session", 1207, "Invalid digit, Value 'e', Pos 1, Type: Integer", "1e3"),
+                Rejection(
+                    EVENTS_KEY, 2, "item_in_session", 1207, "Invalid digit, Value 'e', Pos 1, Type: Integer", "1e3"
+                ),
             )
         },
     ),
