@@ -68,9 +68,17 @@
     {%- set exact_temp, only_files = temp, none -%}
   {%- endif -%}
   {%- do run_query(sparkify_duckdb_parse_sql(plan, sources, paths, constant_paths, exact_temp, errors, only_files=only_files)) -%}
-  {#- Second pass, only when some line was not JSON: a file that is one object spread over several
-      lines (pretty-printed) loads as one record instead of its lines' rejections. -#}
-  {%- set malformed = "select filename from " ~ errors ~ " where err_code = " ~ sparkify_load_error_contract().errors.malformed_json.code -%}
+  {#- Second pass, only for a file whose first record line is not JSON: a file that is one object
+      spread over several lines (pretty-printed) loads as one record instead of its lines'
+      rejections. (A file with a good line before its first bad one cannot be one object.) -#}
+  {%- set malformed -%}
+select filename
+from {{ errors }} as e
+where err_code = {{ sparkify_load_error_contract().errors.malformed_json.code }}
+    and not exists (
+        select 1 from {{ exact_temp }} as t where t._filename = e.filename and t._line_number < e.line_number
+    )
+  {%- endset -%}
   {%- if run_query(malformed ~ " limit 1").rows | length > 0 -%}
     {%- do run_query(sparkify_duckdb_parse_sql(plan, sources, paths, constant_paths, exact_temp ~ '__spread', errors ~ '__spread', whole_files=true, only_files=malformed)) -%}
     {%- set spread_files = "select _filename from " ~ exact_temp ~ "__spread union select filename from " ~ errors ~ "__spread" -%}

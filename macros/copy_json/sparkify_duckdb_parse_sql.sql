@@ -43,7 +43,9 @@ regexp_replace(rtrim(decode(cast(regexp_replace({{ dotted }}, '\\x[89A-F][0-9A-F
       {%- do checked.append({'name': column.name, 'conversion': conversions[loop.index0]}) -%}
     {%- endif -%}
   {%- endfor -%}
-create or replace temp table {{ temp }} as
+{#- Line by line, the lines are stored first: read_blob gives one row per file, so a query that
+    splits and parses them in one go runs on one thread; the stored lines are parsed on all. -#}
+create or replace temp table {{ temp ~ ('__whole_files' if whole_files else '__lines') }} as
 with
 
 files as (
@@ -96,43 +98,61 @@ lines as (
         case when is_bytes then try(decode(cast(part as blob))) else part end as line,
         case when is_bytes then part end as escaped
     from split_lines
-),
+)
 {%- else %}
 
 lines as (
     select
         _source,
         filename,
-        len(string_split(rtrim(text, ' ' || chr(9) || chr(10) || chr(13)), chr(10))) as line_number,
+        null::bigint as line_number,
         text as line,
         null::varchar as escaped
     from files
     where text is not null
-),
+)
 {%- endif %}
 
-validated as (
+select * from lines;
+
+create or replace temp table {{ temp }} as
+with
+
+lines as (
+    select * from {{ temp ~ ('__whole_files' if whole_files else '__lines') }}
+),
+
+parsed as (
     -- Blank lines (spaces, tabs, the CR of CRLF) are white space between records, as in Redshift.
+    -- A line that starts with { and parses is an object: one parse gives its values, and only the
+    -- other lines are checked with json_valid.
     select
         _source,
         filename,
         line_number,
         line,
         escaped,
-        coalesce(json_valid(line), false) as is_json
+    {%- if constant_paths %}
+        case when starts_with(line, '{') then try(json_extract_string(line, [{{ paths | join(', ') }}])) end
+    {%- else %}
+        null::varchar[]
+    {%- endif %} as first_vals
     from lines
     where line is null or starts_with(line, '{') or trim(line, ' ' || chr(9) || chr(13)) <> ''
 ),
 
+validated as (
+    select
+        *,
+        case when first_vals is not null then true else coalesce(json_valid(line), false) end as is_json
+    from parsed
+),
+
 records as (
     select
-        _source,
-        filename,
-        line_number,
-        line,
-        escaped,
-        is_json,
+        *,
         case
+            when first_vals is not null then true
             when not is_json then false
             when starts_with(line, '{') then true
             else json_type(line) = 'OBJECT'
@@ -144,16 +164,23 @@ extracted as (
     select
         _source,
         filename,
+        {%- if whole_files %}
+        -- numbered by its last line, as Redshift numbers a record spread over several lines
+        len(string_split(rtrim(line, ' ' || chr(9) || chr(10) || chr(13)), chr(10))) as line_number,
+        {%- else %}
         line_number,
+        {%- endif %}
         line,
         escaped,
         is_json,
         is_object,
-        case when is_object then
+        case
+            when first_vals is not null then first_vals
+            when is_object then
         {%- if constant_paths %}
-            json_extract_string(line, [{{ paths | join(', ') }}])
+                json_extract_string(line, [{{ paths | join(', ') }}])
         {%- else %}
-            [{% for path in paths %}json_extract_string(line, {{ path }}){{ ', ' if not loop.last }}{% endfor %}]
+                [{% for path in paths %}json_extract_string(line, {{ path }}){{ ', ' if not loop.last }}{% endfor %}]
         {%- endif %}
         end as vals
     from records
@@ -234,6 +261,8 @@ classified as (
 )
 
 select * from classified;
+
+drop table {{ temp ~ ('__whole_files' if whole_files else '__lines') }};
 
 create or replace temp table {{ errors }} as
 select
