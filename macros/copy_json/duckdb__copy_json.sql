@@ -60,8 +60,14 @@
   {%- if fast -%}
     {%- set probe, exact_files = temp ~ '__probe', temp ~ '__exact_files' -%}
     {%- do run_query(sparkify_duckdb_probe_sql(sources, probe)) -%}
-    {%- set largest = run_query("select coalesce(max(size), 0) as largest from " ~ probe).columns[0].values()[0] -%}
-    {%- do run_query(sparkify_duckdb_scan_sql(plan, sources, keys, temp, [16777216, largest + 1] | max)) -%}
+    {%- set fast_sources = [] -%}
+    {%- for source in sources -%}
+      {%- do fast_sources.append({'uri': source.uri, 'files': []}) -%}
+    {%- endfor -%}
+    {%- for row in run_query("select source, filename from " ~ probe ~ " where not flagged order by source, filename").rows -%}
+      {%- do fast_sources[row['source']]['files'].append(row['filename']) -%}
+    {%- endfor -%}
+    {%- do run_query(sparkify_duckdb_scan_sql(plan, fast_sources, keys, temp)) -%}
     {%- do run_query("create or replace temp table " ~ exact_files ~ " as select filename from " ~ probe ~ " where flagged union select _filename from " ~ temp ~ " where _suspect; drop table " ~ probe) -%}
     {%- set exact_temp, only_files = temp ~ '__exact', "select filename from " ~ exact_files -%}
   {%- else -%}

@@ -7,7 +7,8 @@
     integer types   - digits with an optional sign (a JSON number or a string); otherwise
                       rejected 1207 (invalid digit), or 1222 when out of the type's range.
     float types     - a decimal number; otherwise 1208, or 1204 when it overflows to infinity.
-  Blank values load as NULL into every type.
+  Blank values (empty or only spaces) load as NULL into every type; trim() runs only on a value
+  that starts with a space, which saves a string copy per value.
   Returns {'value': SQL of the typed value, 'error': SQL of the error code or none,
   'reason': SQL of the reason (evaluated only when error is not null)}.
 -#}
@@ -23,7 +24,7 @@
     {%- set width = (character.group(1) or 256) | int -%}
     {%- set value -%}
 case
-    when {{ raw }} is null or trim({{ raw }}) = '' then null
+    when {{ raw }} is null or {{ raw }} = '' or (starts_with({{ raw }}, ' ') and trim({{ raw }}) = '') then null
     when strlen({{ raw }}) <= {{ width }} then {{ raw }}
     else decode(array_slice(encode({{ raw }}), 1, case
         when not array_slice(encode({{ raw }}), {{ width + 1 }}, {{ width + 1 }}) between '\x80'::blob and '\xBF'::blob then {{ width }}
@@ -36,7 +37,7 @@ end
     {{ return({'value': value, 'error': none, 'reason': none}) }}
   {%- elif data_type in contract.types -%}
     {%- set type_name = contract.types[data_type] -%}
-    {%- set blank = raw ~ " is null or trim(" ~ raw ~ ") = ''" -%}
+    {%- set blank = raw ~ " is null or " ~ raw ~ " = '' or (starts_with(" ~ raw ~ ", ' ') and trim(" ~ raw ~ ") = '')" -%}
     {%- if type_name in ['Short', 'Integer', 'Long'] -%}
       {%- set error -%}
 case

@@ -10,16 +10,17 @@
     - every value is NULL (a line that is not an object, or an object without any of the keys);
     - a value does not convert to its column's type (the exact path rejects the line);
     - a text column holds a number with an exponent: the reader prints it as DuckDB prints a
-      double (1e+300), json_extract_string as yyjson does (1e300).
-  A file holding one suspect row is loaded by the exact path instead (sparkify_duckdb_parse_sql),
-  as is a file the byte probe flags (sparkify_duckdb_probe_sql): what the reader drops without a
-  row (a byte order mark, lines of \f or \v) only the probe can see.
-    sources:  [{'uri': data_root/key, 'pattern': the file or glob read for that key}]
+      double (1e+300), json_extract_string as yyjson does (1e300). (The regular expression runs
+      only on values starting with - . / or a digit: most text does not, and it is the costliest
+      check of the pass.)
+  A file holding one suspect row is loaded by the exact path instead (sparkify_duckdb_parse_sql).
+  A file the byte probe flags (sparkify_duckdb_probe_sql) is not read here at all: what the reader
+  drops without a row (a byte order mark, lines of \f or \v) only the probe can see, and a line
+  over the reader's maximum_object_size would stop the whole scan.
+    sources:  [{'uri': data_root/key, 'files': the files of that key the probe did not flag}]
     keys:     per JSON column, its top-level key (case-sensitive, distinct)
-    max_object_size: the reader's maximum_object_size, at least the largest file, so that a long
-              line is read rather than failing the scan
 -#}
-{% macro sparkify_duckdb_scan_sql(plan, sources, keys, temp, max_object_size) -%}
+{% macro sparkify_duckdb_scan_sql(plan, sources, keys, temp) -%}
   {%- set columns = plan.json_columns -%}
   {%- set conversions = [] -%}
   {%- for column in columns -%}
@@ -33,7 +34,16 @@ create or replace temp table {{ temp }} as
 with
 
 raw_values as (
-{%- for source in sources %}
+    -- typed and empty: a load whose every file is flagged reads nothing here
+    select
+        null::varchar as _source,
+        null::varchar as _filename,
+    {%- for column in columns %}
+        null::varchar as _raw_{{ column.name }}{{ ',' if not loop.last }}
+    {%- endfor %}
+    where false
+{%- for source in sources if source.files %}
+    union all
     select
         '{{ source.uri }}' as _source,
         filename as _filename,
@@ -41,16 +51,12 @@ raw_values as (
         "{{ keys[loop.index0] }}" as _raw_{{ column.name }}{{ ',' if not loop.last }}
     {%- endfor %}
     from read_ndjson(
-        '{{ source.pattern }}',
+        [{% for file in source.files %}'{{ file | replace("'", "''") }}'{{ ', ' if not loop.last }}{% endfor %}],
         columns = { {{- reader_columns | join(', ') -}} },
         records = 'true',
         ignore_errors = true,
-        filename = true,
-        maximum_object_size = {{ max_object_size }}
+        filename = true
     )
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
 {%- endfor %}
 ),
 
@@ -66,7 +72,11 @@ converted as (
         {%- if conversions[loop.index0].error %}
         or ({{ conversions[loop.index0].error | indent(12) }}) is not null
         {%- else %}
-        or coalesce(regexp_matches(_raw_{{ column.name }}, '^-?[0-9][0-9.]*[eE][-+]?[0-9]+$'), false)
+        or case
+            when ascii(_raw_{{ column.name }}) between 45 and 57
+                then regexp_matches(_raw_{{ column.name }}, '^-?[0-9][0-9.]*[eE][-+]?[0-9]+$')
+            else false
+        end
         {%- endif %}
     {%- endfor %}
         as _suspect
