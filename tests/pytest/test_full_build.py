@@ -142,17 +142,20 @@ def test_merge_mode_dimensions_equal_truncate_insert_mode(full_build: Warehouse,
 def test_quality_checks_fail_on_bad_data(full_build: Warehouse, tmp_path):
     """Corrupt a built warehouse: the sql_returns null-count check and the column tests fail dbt test.
 
-    (Duplicate keys cannot even be written on DuckDB: the marts' contract primary keys are enforced.)
+    A duplicated key is written (the marts' primary keys are informational on DuckDB, as on Redshift), and the
+    unique test is what catches it.
     """
     warehouse = full_build.copy_to(tmp_path / "corrupt")
     with duckdb.connect(str(warehouse.path)) as con:
         con.execute("update dim_users set level = null where user_id = (select min(user_id) from dim_users)")
         con.execute("update dim_songs set title = null where song_id = (select min(song_id) from dim_songs)")
         con.execute("update dim_users set gender = 'X' where user_id = (select max(user_id) from dim_users)")
+        con.execute("insert into dim_songs select * from dim_songs where song_id = (select max(song_id) from dim_songs)")
     result = warehouse.dbt("test", "--select", "dim_users", "dim_songs")
     assert result.returncode == 1
     failed = {line.split(" FAIL ")[1].split()[1] for line in result.output.splitlines() if " FAIL " in line}
     assert "not_null_dim_songs_title" in failed
+    assert "unique_dim_songs_song_id" in failed
     assert "accepted_values_dim_users_gender__F__M" in failed
     assert "not_null_dim_users_level" in failed
     assert any(name.startswith("sql_returns_dim_users_0__") for name in failed)
