@@ -150,7 +150,8 @@ def test_quality_checks_fail_on_bad_data(full_build: Warehouse, tmp_path):
         con.execute("update dim_users set level = null where user_id = (select min(user_id) from dim_users)")
         con.execute("update dim_songs set title = null where song_id = (select min(song_id) from dim_songs)")
         con.execute("update dim_users set gender = 'X' where user_id = (select max(user_id) from dim_users)")
-        con.execute("insert into dim_songs select * from dim_songs where song_id = (select max(song_id) from dim_songs)")
+        duplicate = "insert into dim_songs select * from dim_songs where song_id = (select max(song_id) from dim_songs)"
+        con.execute(duplicate)
     result = warehouse.dbt("test", "--select", "dim_users", "dim_songs")
     assert result.returncode == 1
     failed = {line.split(" FAIL ")[1].split()[1] for line in result.output.splitlines() if " FAIL " in line}
