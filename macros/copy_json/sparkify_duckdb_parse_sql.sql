@@ -43,11 +43,7 @@ regexp_replace(rtrim(decode(cast(regexp_replace({{ dotted }}, '\\x[89A-F][0-9A-F
       {%- do checked.append({'name': column.name, 'conversion': conversions[loop.index0]}) -%}
     {%- endif -%}
   {%- endfor -%}
-{#- Line by line, the lines are stored first: read_blob gives one row per file, so a query that
-    splits and parses them in one go runs on one thread; the stored lines are parsed on all. -#}
-create or replace temp table {{ temp ~ ('__whole_files' if whole_files else '__lines') }} as
-with
-
+{%- set reading -%}
 files as (
 {%- for source in sources %}
     select
@@ -112,15 +108,28 @@ lines as (
     where text is not null
 )
 {%- endif %}
+{%- endset -%}
+{#- Line by line, the lines are stored first: read_blob gives one row per file, so a query that
+    splits and parses them in one go runs on one thread; the stored lines are parsed on all. A
+    whole-file pass reads a few candidate files and keeps them in the query. -#}
+{%- if not whole_files %}
+create or replace temp table {{ temp }}__lines as
+with
+
+{{ reading }}
 
 select * from lines;
-
+{% endif %}
 create or replace temp table {{ temp }} as
 with
 
+{% if whole_files -%}
+{{ reading }},
+{%- else -%}
 lines as (
-    select * from {{ temp ~ ('__whole_files' if whole_files else '__lines') }}
+    select * from {{ temp }}__lines
 ),
+{%- endif %}
 
 parsed as (
     -- Blank lines (spaces, tabs, the CR of CRLF) are white space between records, as in Redshift.
@@ -262,7 +271,10 @@ classified as (
 
 select * from classified;
 
-drop table {{ temp ~ ('__whole_files' if whole_files else '__lines') }};
+{%- if not whole_files %}
+
+drop table {{ temp }}__lines;
+{%- endif %}
 
 create or replace temp table {{ errors }} as
 select
