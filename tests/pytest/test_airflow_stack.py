@@ -2,9 +2,10 @@
 metadata database on PostgreSQL (tests/airflow_stack), with the production defaults (deferred node tasks).
 
 Runs go through the scheduler as backfills (a manual trigger of a past hour gets today's interval in
-Airflow 3.3). One stack per engine, shared by this module's tests; each test sets up the warehouse it needs.
-Slow by nature (an hourly run through the scheduler takes 30-60 s): the module goes whole to one
-pytest-xdist worker (xdist_plan.py). Retries come 60 times sooner than in production (a cluster policy of
+Airflow 3.3). One stack per module, shared by its tests; each test sets up the warehouse it needs. This module
+holds the green backfill; test_airflow_stack_failures.py, the failures, on a stack of its own (running_duckdb_stack),
+so that two pytest-xdist workers run them side by side. Slow by nature (an hourly run through the scheduler takes
+25-60 s): each module goes whole to one worker (xdist_plan.py). Retries come 60 times sooner than in production (a cluster policy of
 the stack, STACK_POLICY), as `dag_runner.py --retry-delay-scale` did for `airflow dags test`; their number
 and order are the DAG's.
 """
@@ -12,17 +13,15 @@ and order are the DAG's.
 from __future__ import annotations
 
 import itertools
-import os
 import re
 import shutil
-import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
 import pytest
 from airflow_stack import Stack, start_stack
 from conftest import Warehouse, base_env, run_dbt, watch_secrets
@@ -89,14 +88,9 @@ def hour(text: str) -> str:
     return datetime.fromisoformat(text).isoformat()
 
 
-@pytest.fixture(scope="module")
-def data_root(tmp_path_factory) -> Path:
-    return sample_subset(tmp_path_factory.mktemp("stack_data"), DAYS)
-
-
-@pytest.fixture(scope="module")
-def duckdb_stack(tmp_path_factory, data_root) -> Iterator[Stack]:
-    workdir = tmp_path_factory.mktemp("duckdb_stack")
+@contextmanager
+def running_duckdb_stack(workdir: Path, data_root: Path) -> Iterator[Stack]:
+    """A stack of the DAG on DuckDB over data_root, in workdir; stopped at the end, and nothing of it left running."""
     parsed = run_dbt(["parse", "--quiet"], workdir)
     assert parsed.returncode == 0, parsed.output
     stack_local_settings(workdir / "home" / "config")
@@ -125,16 +119,36 @@ def running_process(pid: int) -> bool:
         return False
 
 
+def full_builds(tmp_path_factory: pytest.TempPathFactory) -> Callable[[list[str]], dict]:
+    """A full build (dbt build, full mode) of some of the stack's days, made when a test first asks, then kept."""
+    builds: dict[tuple[str, ...], dict] = {}
+
+    def full_build(days: list[str]) -> dict:
+        if tuple(days) not in builds:
+            root = sample_subset(tmp_path_factory.mktemp("expected_data"), days)
+            warehouse = Warehouse(tmp_path_factory.mktemp("expected"))
+            warehouse.build(SPARKIFY_DATA_ROOT=str(root))
+            builds[tuple(days)] = warehouse.snapshot()
+        return builds[tuple(days)]
+
+    return full_build
+
+
+# The module's fixtures (test_airflow_stack_failures.py declares the same three: a stack of its own).
 @pytest.fixture(scope="module")
-def expected(tmp_path_factory, data_root) -> dict[tuple[str, ...], dict]:
-    """Full builds (dbt build, full mode) of the stack's days: one of the first day, one of both."""
-    builds = {}
-    for days in (DAYS[:1], DAYS):
-        root = sample_subset(tmp_path_factory.mktemp("expected_data"), days)
-        warehouse = Warehouse(tmp_path_factory.mktemp("expected"))
-        warehouse.build(SPARKIFY_DATA_ROOT=str(root))
-        builds[tuple(days)] = warehouse.snapshot()
-    return builds
+def data_root(tmp_path_factory) -> Path:
+    return sample_subset(tmp_path_factory.mktemp("stack_data"), DAYS)
+
+
+@pytest.fixture(scope="module")
+def duckdb_stack(tmp_path_factory, data_root) -> Iterator[Stack]:
+    with running_duckdb_stack(tmp_path_factory.mktemp("duckdb_stack"), data_root) as stack:
+        yield stack
+
+
+@pytest.fixture(scope="module")
+def expected(tmp_path_factory) -> Callable[[list[str]], dict]:
+    return full_builds(tmp_path_factory)
 
 
 def stack_warehouse(stack: Stack, data_root: Path, built: bool = False) -> Warehouse:
@@ -183,6 +197,21 @@ def assert_deferred_launches(stack: Stack, run_id: str) -> None:
         assert launches[task_id] == 1, (task_id, launches[task_id])
 
 
+def wait_for_task_state(stack: Stack, run_id: str, task_ids: set[str], state: str, timeout: float = 300) -> str:
+    """Until one of task_ids is in state; returns it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = stack.sql(
+            "select task_id from task_instance where dag_id = %s and run_id = %s and task_id = any(%s) and state = %s",
+            DAG_ID, run_id, list(task_ids), state,
+        )  # fmt: skip
+        if found:
+            return found[0][0]
+        stack.check_alive()
+        time.sleep(0.2)
+    raise TimeoutError(f"none of {task_ids} became {state} in {timeout}s: {stack.runs(DAG_ID, [run_id])}")
+
+
 def test_six_hour_backfill_across_midnight_runs_green_deferred_one_at_a_time_and_converges(
     duckdb_stack, data_root, expected
 ):
@@ -204,109 +233,7 @@ def test_six_hour_backfill_across_midnight_runs_green_deferred_one_at_a_time_and
         assert not re.search(r"sparkify: \d+ dbt data tests? warned", task_log(duckdb_stack, run_id, "quality_checks"))
     spans = sorted((run["start_date"], run["end_date"]) for run in runs.values())
     assert all(ended <= next_started for (_, ended), (next_started, _) in itertools.pairwise(spans))
-    assert snapshot_differences(warehouse.snapshot(), expected[tuple(DAYS)]) == {}
-
-
-def test_failing_node_is_retried_three_times_alone_then_fails_the_run(duckdb_stack, data_root):
-    """The fact table no longer has the model's columns (on_schema_change: fail): the fact fails in its layer's
-    build, then in each of its 3 retries, each a dbt run of that node alone. The stage shows success, the
-    dimensions and checks never run, and the fact table is untouched."""
-    warehouse = stack_warehouse(duckdb_stack, data_root, built=True)
-    with duckdb.connect(str(warehouse.path)) as con:
-        con.execute("alter table fct_songplays add column added_by_hand integer")
-    before = warehouse.query("select * from fct_songplays order by songplay_id")
-    runs = backfill(duckdb_stack, "2018-11-15T10:00:00+00:00")
-    (run_id, run), *_ = runs.items()
-    got = states(run)
-    assert run["state"] == "failed"
-    assert got[FACT] == ("failed", 4)  # 3 retries
-    for task_id in STAGE:
-        assert got[task_id] == ("success", 1), task_id
-    assert got["songplays_fact.dbt_producer_watcher"][0] in {"failed", "skipped"}
-    for task_id in {*DIMENSIONS, "dimensions.dbt_producer_watcher", "quality_checks", "end"}:
-        assert got[task_id][0] == "upstream_failed", task_id
-    fact_log = task_log(duckdb_stack, run_id, FACT)
-    assert len(re.findall(r"'run', '--select', 'fqn:sparkify\.marts\.fct_songplays'", fact_log)) == 3, fact_log[-3000:]
-    assert warehouse.query("select * from fct_songplays order by songplay_id") == before
-
-
-def test_failing_data_test_fails_the_midnight_run_after_its_retries(duckdb_stack, data_root):
-    """A song play whose level is neither free nor paid, on 2018-11-01 (no run of this stack replaces that day).
-    An hour's checks read only the days it replaced: the 12:00 run of the 15th is green. The run ending at 00:00
-    UTC on the 17th checks the whole history: quality_checks fails 4 times (3 retries) and the run fails."""
-    warehouse = stack_warehouse(duckdb_stack, data_root, built=True)
-    with duckdb.connect(str(warehouse.path)) as con:
-        con.execute(
-            "insert into fct_songplays by name select * replace (md5('by hand') as songplay_id, 'gold' as level,"
-            " timestamp '2018-11-01 12:00:00' as start_time) from fct_songplays limit 1"
-        )
-    assert_green(backfill(duckdb_stack, "2018-11-15T12:00:00+00:00"))
-    runs = backfill(duckdb_stack, "2018-11-16T23:00:00+00:00")
-    (run_id, run), *_ = runs.items()
-    assert run["state"] == "failed"
-    assert states(run)["quality_checks"] == ("failed", 4)
-    assert states(run)[FACT] == ("success", 1)
-    assert states(run)["end"][0] == "upstream_failed"
-    assert "accepted_values_fct_songplays_level" in task_log(duckdb_stack, run_id, "quality_checks")
-
-
-def test_missing_event_file_fails_the_run_after_the_input_wait_without_dbt(duckdb_stack, data_root):
-    """No file for 2018-12-01: begin looks, times out, and the run fails; no dbt task was ever launched."""
-    stack_warehouse(duckdb_stack, data_root)
-    runs = backfill(duckdb_stack, "2018-12-01T00:00:00+00:00")
-    (run_id, run), *_ = runs.items()
-    assert run["state"] == "failed"
-    assert states(run)["begin"] == ("failed", 1)  # a sensor timeout is not retried
-    launches = duckdb_stack.launch_counts(DAG_ID, run_id)
-    assert all(launches[task_id] == 0 for task_id in DBT_TASKS), launches
-    log = task_log(duckdb_stack, run_id, "begin")
-    assert "sparkify: waiting for ['log_data/2018/12/2018-12-01-events.json']" in log
-    assert "Sensor has timed out" in log
-
-
-def wait_for_task_state(stack: Stack, run_id: str, task_ids: set[str], state: str, timeout: float = 300) -> str:
-    """Until one of task_ids is in state; returns it."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = stack.sql(
-            "select task_id from task_instance where dag_id = %s and run_id = %s and task_id = any(%s) and state = %s",
-            DAG_ID, run_id, list(task_ids), state,
-        )  # fmt: skip
-        if found:
-            return found[0][0]
-        stack.check_alive()
-        time.sleep(0.2)
-    raise TimeoutError(f"none of {task_ids} became {state} in {timeout}s: {stack.runs(DAG_ID, [run_id])}")
-
-
-def test_run_survives_a_killed_scheduler_and_task_process_and_converges(duckdb_stack, data_root, expected):
-    """One hour, two faults, each SIGKILL in the middle of a layer's build: the scheduler during the stage's
-    build, then back (its workers and tasks live on, as MWAA's workers are not the scheduler's children), and
-    the process of the dimensions' build (its retry hands over to the node tasks, which run their nodes
-    alone). The run ends green and the warehouse equals a full build of the day. (On DuckDB one task runs at
-    a time, so no node task is ever deferred: the triggerer's fault is test_airflow_stack_redshift.py's.)"""
-    warehouse = stack_warehouse(duckdb_stack, data_root)
-    first = hour("2018-11-15T13:00:00+00:00")
-    (run_id,) = run_ids = duckdb_stack.backfill(DAG_ID, first, first)
-
-    wait_for_task_state(duckdb_stack, run_id, {"stage.dbt_producer_watcher"}, "running")
-    time.sleep(2)  # in the middle of the build
-    assert duckdb_stack.kill_main("scheduler") >= 1  # its database session (and any row lock) ends with it
-    time.sleep(2)
-    duckdb_stack.start("scheduler")
-
-    wait_for_task_state(duckdb_stack, run_id, {"dimensions.dbt_producer_watcher"}, "running")
-    time.sleep(2)
-    os.kill(duckdb_stack.task_pids(DAG_ID, run_id, "dimensions.dbt_producer_watcher")["task"], signal.SIGKILL)
-
-    runs = duckdb_stack.wait_for_runs(DAG_ID, run_ids, timeout=900)
-    assert_green(runs)
-    got = states(runs[run_id])
-    assert got["stage.dbt_producer_watcher"] == ("success", 1), got  # the scheduler's death did not touch it
-    assert got["dimensions.dbt_producer_watcher"] == ("skipped", 2), got  # its retry handed over
-    for task_id in DIMENSIONS:
-        assert got[task_id][0] == "success", (task_id, got[task_id])
-    assert snapshot_differences(warehouse.snapshot(), expected[tuple(DAYS[:1])]) == {}
+    assert snapshot_differences(warehouse.snapshot(), expected(DAYS)) == {}
 
 
 def test_nothing_of_the_stack_listens_beyond_loopback(duckdb_stack):

@@ -24,6 +24,7 @@ import pytest
 
 ONE_WORKER_MODULES = {
     "test_airflow_stack.py",
+    "test_airflow_stack_failures.py",
     "test_airflow_stack_redshift.py",
     "test_injection.py",
     "test_mwaa_bundle.py",
@@ -31,7 +32,8 @@ ONE_WORKER_MODULES = {
     "test_reliability.py",
 }
 LONGEST_FIRST = [
-    "test_airflow_stack.py",  # a local Airflow stack and about ten hourly runs through its scheduler
+    "test_airflow_stack.py",  # a local Airflow stack, two full builds and six hourly runs through its scheduler
+    "test_airflow_stack_failures.py",  # a stack of its own and five hourly runs, four of them failing
     "test_airflow_stack_redshift.py",  # two stacks on the Serverless harness, their hours side by side: about 4.5 min
     "test_benchmark.py",  # one tiny benchmark run: full build, floor, two hourly DAG runs, profile: about 2.5 min
     "test_reliability.py",
