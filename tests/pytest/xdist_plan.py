@@ -1,10 +1,10 @@
 """How the suite is shared between pytest-xdist workers (`make test` runs three on two cores: see the Makefile).
 
 - Tests go one by one to whichever worker is free (xdist's load scheduling), except the modules of
-  ONE_WORKER_MODULES, which go whole to one worker: their module fixtures are costly (test_injection.py
-  runs the dbt calls of all its tests as one batch; test_airflow_stack*.py start local Airflow stacks,
-  about 15 s each, shared by their tests; the harness build of test_redshift_harness.py and the
-  warehouses of test_reliability.py's crash tests take about 30 s each; test_mwaa_bundle.py builds two
+  ONE_WORKER_MODULES (but for the tests of ON_THEIR_OWN), which go whole to one worker: their module fixtures
+  are costly (test_injection.py runs the dbt calls of all its tests as one batch; test_airflow_stack*.py start
+  local Airflow stacks, about 15 s each, shared by their tests; the harness build of test_redshift_harness.py
+  and the warehouses of test_reliability.py's crash tests take about 30 s each; test_mwaa_bundle.py builds two
   bundles and an image virtualenv, about 3 min), so they are made once.
   (xdist's own `xdist_group` mark does not work with pytest 9: it renames node ids, which pytest 9
   no longer allows.)
@@ -31,6 +31,12 @@ ONE_WORKER_MODULES = {
     "test_redshift_harness.py",
     "test_reliability.py",
 }
+# Tests of those modules that use none of the module's costly fixtures: shared out one by one like any other test,
+# so that the module's worker does not run them after its own (test_reliability.py: 350 of its 460 worker-s).
+ON_THEIR_OWN = {
+    "test_reliability.py::test_every_hour_of_a_day_run_twice_equals_one_full_load",
+    "test_reliability.py::test_backfill_in_shuffled_day_order_equals_a_full_load",
+}
 LONGEST_FIRST = [
     "test_airflow_stack.py",  # a local Airflow stack, two full builds and six hourly runs through its scheduler
     "test_airflow_stack_failures.py",  # a stack of its own and five hourly runs, four of them failing
@@ -49,6 +55,12 @@ LONGEST_FIRST = [
 
 def module_of(nodeid: str) -> str:
     return PurePosixPath(nodeid.split("::", 1)[0]).name
+
+
+def one_worker(nodeid: str) -> bool:
+    """Whether the test goes with its whole module to one worker."""
+    path, _, name = nodeid.partition("::")
+    return module_of(nodeid) in ONE_WORKER_MODULES and f"{PurePosixPath(path).name}::{name}" not in ON_THEIR_OWN
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -73,6 +85,6 @@ class _Scheduler:
             """Load scheduling, one test per work unit, but a whole module for ONE_WORKER_MODULES."""
 
             def _split_scope(self, nodeid: str) -> str:
-                return nodeid.split("::", 1)[0] if module_of(nodeid) in ONE_WORKER_MODULES else nodeid
+                return nodeid.split("::", 1)[0] if one_worker(nodeid) else nodeid
 
         return Scheduling(config, log)
