@@ -2,12 +2,12 @@
 metadata database on PostgreSQL (tests/airflow_stack), with the production defaults (deferred node tasks).
 
 Runs go through the scheduler as backfills (a manual trigger of a past hour gets today's interval in
-Airflow 3.3). One stack per module, shared by its tests; each test sets up the warehouse it needs. This module
-holds the green backfill; test_airflow_stack_failures.py, the failures, on a stack of its own (running_duckdb_stack),
-so that two pytest-xdist workers run them side by side. Slow by nature (an hourly run through the scheduler takes
-25-60 s): each module goes whole to one worker (xdist_plan.py). Retries come 60 times sooner than in production (a cluster policy of
-the stack, STACK_POLICY), as `dag_runner.py --retry-delay-scale` did for `airflow dags test`; their number
-and order are the DAG's.
+Airflow 3.3). One stack per module, shared by its tests; each test sets up the warehouse it needs. This
+module holds the green backfill; test_airflow_stack_failures.py holds the failures, on a stack of its own
+(running_duckdb_stack), so that two pytest-xdist workers run them side by side. Slow by nature (an hourly
+run through the scheduler takes 25-60 s): each module goes whole to one worker (xdist_plan.py). Retries
+come 60 times sooner than in production (a cluster policy of the stack, STACK_POLICY), as
+`dag_runner.py --retry-delay-scale` did for `airflow dags test`; their number and order are the DAG's.
 """
 
 from __future__ import annotations
