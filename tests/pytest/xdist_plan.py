@@ -38,8 +38,8 @@ ON_THEIR_OWN = {
     "test_reliability.py::test_backfill_in_shuffled_day_order_equals_a_full_load",
 }
 LONGEST_FIRST = [
-    "test_airflow_stack.py",  # a local Airflow stack, two full builds and six hourly runs through its scheduler
-    "test_airflow_stack_failures.py",  # a stack of its own and five hourly runs, four of them failing
+    "test_airflow_stack.py",  # a local Airflow stack, one full build and six hourly runs through its scheduler
+    "test_airflow_stack_failures.py",  # a stack of its own, three full builds, five hourly runs (three fail)
     "test_airflow_stack_redshift.py",  # two stacks on the Serverless harness, their hours side by side: about 4.5 min
     "test_benchmark.py",  # one tiny benchmark run: full build, floor, two hourly DAG runs, profile: about 2.5 min
     "test_reliability.py",
